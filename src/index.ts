@@ -1,0 +1,55 @@
+/**
+ * latent-workers: on-demand CI/batch workers. A worker's instance is started through a
+ * provider only when a build needs it and stopped when idle, following Buildbot's latent
+ * worker lifecycle as an explicit XState statechart.
+ *
+ * @example
+ * ```ts
+ * import { createLatentWorker } from 'latent-workers';
+ * const worker = createLatentWorker({ name: 'w1', provider });
+ * await worker.substantiate();      // start the instance and wait for its attach
+ * worker.buildStarted(); ...; worker.buildFinished('success');
+ * await worker.shutdown();
+ * ```
+ * @module
+ */
+export {
+  LatentWorkerCannotSubstantiate,
+  LatentWorkerError,
+  LatentWorkerFailedToSubstantiate,
+  LatentWorkerSubstantiationCancelled,
+  LatentWorkerUnavailable,
+  type UnavailableReason
+} from './errors.js';
+export {
+  classifyStartResult,
+  fromProviderCall,
+  latentWorkerMachine,
+  type BuildResult,
+  type Connection,
+  type WorkerContext,
+  type WorkerMachineEvent,
+  type WorkerSettings
+} from './machines/latentWorker/index.js';
+export type {
+  CheckContext,
+  CheckResult,
+  Provider,
+  StartContext,
+  StartResult,
+  StopContext
+} from './providers/provider.js';
+export {
+  ControllableProvider,
+  type ControllableProviderOptions,
+  type InstanceState
+} from './providers/testing/controllable.js';
+export {
+  createLatentWorker,
+  LatentWorkerConnectionRejected,
+  type LatentWorker
+} from './runtime/createLatentWorker.js';
+export type * from './runtime/events.js';
+export type { Clock, InspectionObserver, LatentWorkerOptions } from './runtime/options.js';
+export type { PersistedWorkerSnapshot } from './runtime/persistence.js';
+export type { WorkerAvailability, WorkerState, WorkerStatus } from './runtime/status.js';

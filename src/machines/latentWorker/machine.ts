@@ -1,0 +1,688 @@
+import { and, assign, enqueueActions, sendTo, setup, stateIn } from 'xstate';
+import { LatentWorkerSubstantiationCancelled, type LatentWorkerError } from '../../errors.js';
+import type { CheckResult } from '../../providers/provider.js';
+import {
+  classifyStartResult,
+  crashedBeforeConnecting,
+  isCountedFailure,
+  missingTimedOut,
+  startRefused,
+  startReturnedGarbage,
+  startThrew
+} from './failures.js';
+import { fromProviderCall } from './providerCall.js';
+import type {
+  Connection,
+  SubstantiationOutcome,
+  WorkerContext,
+  WorkerMachineEmitted,
+  WorkerMachineEvent,
+  WorkerMachineInput
+} from './types.js';
+
+/** What a start is told; the runtime maps `generation` to the instance's password. */
+export interface StartInput {
+  generation: number;
+  props: unknown;
+}
+export interface StopInput {
+  generation: number;
+  fast: boolean;
+}
+export interface CheckInput {
+  generation: number;
+}
+
+const notProvided = (name: string) => () => {
+  throw new Error(`latentWorkerMachine: provide the ${name} actor with machine.provide()`);
+};
+
+const cancelled = (name: string, why: string) =>
+  new LatentWorkerSubstantiationCancelled(`substantiation of ${name} was cancelled by ${why}`);
+
+/**
+ * How one worker's instance is started, attached, kept and stopped, as Buildbot's
+ * `AbstractLatentWorker` does it (see `docs/lifecycle.md`). Two parallel regions: `instance`
+ * (what the master intends and how far it got) and `availability` (quarantine and pausing).
+ * The provider calls are the named actors `startInstance`, `stopInstance` and `checkInstance`;
+ * the runtime supplies them with `.provide()`. Every timer is a delayed transition of the state
+ * that needs it, so leaving the state cancels it.
+ */
+export const latentWorkerMachine = setup({
+  types: {
+    context: {} as WorkerContext,
+    events: {} as WorkerMachineEvent,
+    input: {} as WorkerMachineInput,
+    emitted: {} as WorkerMachineEmitted
+  },
+  actors: {
+    startInstance: fromProviderCall<unknown, StartInput>(notProvided('startInstance')),
+    stopInstance: fromProviderCall<void, StopInput>(notProvided('stopInstance')),
+    checkInstance: fromProviderCall<CheckResult, CheckInput>(notProvided('checkInstance'))
+  },
+  guards: {
+    shuttingDown: ({ context }) => context.shuttingDown,
+    hasQueued: ({ context }) => context.queued !== undefined,
+    hasMissingTimeout: ({ context }) => context.settings.missingTimeout > 0,
+    hasHealthCheck: ({ context }) => context.settings.healthCheck,
+    stopsWhenIdle: ({ context }) => context.settings.buildWaitTimeout >= 0,
+    acceptsAnyAttach: ({ context }) => context.settings.buildWaitTimeout < 0,
+    /** A connection of this instance, or (never-idle workers) any live connection. */
+    connectedToInstance: ({ context }) =>
+      context.connection !== undefined &&
+      (context.connectedGeneration === context.generation || context.settings.buildWaitTimeout < 0),
+    connected: ({ context }) => context.connection !== undefined,
+    isCurrentConnection: ({ context }, params: { connection: Connection | undefined }) =>
+      context.connection !== undefined &&
+      (params.connection === undefined || params.connection === context.connection),
+    isLastWaiter: ({ context }, params: { waiter: number }) =>
+      context.waiters.length === 1 && context.waiters[0] === params.waiter,
+    buildRunning: ({ context }) => context.building > 0,
+    isLastBuild: ({ context }) => context.building === 1,
+    startRefused: (_, params: { output: unknown }) =>
+      classifyStartResult(params.output) === 'refused',
+    startInvalid: (_, params: { output: unknown }) =>
+      classifyStartResult(params.output) === 'invalid',
+    checkGood: (_, params: { result: CheckResult }) => params.result?.isGood === true,
+    reachedPauseLimit: ({ context }) =>
+      context.consecutiveFailures + 1 >= context.settings.pauseAfterFailures,
+    buildFailed: (_, params: { result: string }) => params.result === 'exception',
+    buildSucceeded: (_, params: { result: string }) =>
+      params.result !== 'exception' && params.result !== 'retry'
+  },
+  actions: {
+    /** Answers one `substantiate` call without changing anything else. */
+    answer: enqueueActions(({ enqueue, event }, outcome: SubstantiationOutcome) => {
+      if (event.type === 'substantiate') {
+        enqueue.emit({ type: 'settle', waiters: [event.waiter], outcome });
+      }
+    }),
+    takeRequest: assign(({ event }) =>
+      event.type === 'substantiate' ? { waiters: [event.waiter], props: event.props } : {}
+    ),
+    joinRequest: assign({
+      waiters: ({ context, event }) =>
+        event.type === 'substantiate' ? [...context.waiters, event.waiter] : context.waiters
+    }),
+    queueRequest: assign({
+      queued: ({ context, event }) => {
+        if (event.type !== 'substantiate') return context.queued;
+        if (!context.queued) return { waiters: [event.waiter], props: event.props };
+        return { ...context.queued, waiters: [...context.queued.waiters, event.waiter] };
+      }
+    }),
+    promoteQueued: assign(({ context }) => ({
+      waiters: context.queued?.waiters ?? [],
+      props: context.queued?.props,
+      queued: undefined
+    })),
+    nextGeneration: assign({ generation: ({ context }) => context.generation + 1 }),
+    withdrawWaiter: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'withdraw') return;
+      const leaving = [event.waiter];
+      const outcome = {
+        status: 'failed',
+        error: cancelled(context.name, 'its caller')
+      } as const;
+      if (context.waiters.includes(event.waiter)) {
+        enqueue.assign({ waiters: context.waiters.filter((w) => w !== event.waiter) });
+        enqueue.emit({ type: 'settle', waiters: leaving, outcome });
+      } else if (context.queued?.waiters.includes(event.waiter)) {
+        const waiters = context.queued.waiters.filter((w) => w !== event.waiter);
+        enqueue.assign({ queued: waiters.length ? { ...context.queued, waiters } : undefined });
+        enqueue.emit({ type: 'settle', waiters: leaving, outcome });
+      }
+    }),
+    resolveWaiters: enqueueActions(({ context, enqueue }) => {
+      enqueue.emit({
+        type: 'settle',
+        waiters: context.waiters,
+        outcome: { status: 'substantiated' }
+      });
+      enqueue.assign({ waiters: [] });
+      enqueue.emit({ type: 'substantiated' });
+    }),
+    /** Rejects the current waiters (and a queued request) because the caller cancelled. */
+    cancelWaiters: enqueueActions(({ context, event, enqueue }, params: { queued: boolean }) => {
+      const why = event.type === 'withdraw' ? 'its last caller' : `${event.type}()`;
+      const outcome = { status: 'failed', error: cancelled(context.name, why) } as const;
+      const waiters = [
+        ...context.waiters,
+        ...(params.queued ? (context.queued?.waiters ?? []) : [])
+      ];
+      if (waiters.length) enqueue.emit({ type: 'settle', waiters, outcome });
+      enqueue.assign({ waiters: [], queued: params.queued ? undefined : context.queued });
+    }),
+    /** The substantiation failed: tell its waiters, and quarantine unless the request was bad. */
+    fail: enqueueActions(({ context, enqueue }, params: { error: LatentWorkerError }) => {
+      enqueue.emit({
+        type: 'settle',
+        waiters: context.waiters,
+        outcome: { status: 'failed', error: params.error }
+      });
+      enqueue.assign({ waiters: [] });
+      enqueue.emit({ type: 'substantiationFailed', error: params.error });
+      if (isCountedFailure(params.error)) enqueue.raise({ type: 'worker.failed' });
+    }),
+    failQueued: enqueueActions(({ context, enqueue }) => {
+      const error = missingTimedOut(context.name, context.settings.missingTimeout);
+      enqueue.emit({
+        type: 'settle',
+        waiters: context.queued?.waiters ?? [],
+        outcome: { status: 'failed', error }
+      });
+      enqueue.assign({ queued: undefined });
+      enqueue.emit({ type: 'substantiationFailed', error });
+      enqueue.raise({ type: 'worker.failed' });
+    }),
+    abortStart: sendTo('start', { type: 'abort' }),
+    abortCheck: sendTo('check', { type: 'abort' }),
+    acceptConnection: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'attach') return;
+      const previous = context.connection;
+      if (previous && previous !== event.connection) {
+        enqueue.emit({ type: 'connectionDropped', connection: previous });
+      }
+      enqueue.assign({ connection: event.connection, connectedGeneration: context.generation });
+      enqueue.emit({ type: 'attached', connection: event.connection });
+    }),
+    rejectConnection: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'attach') return;
+      const reason = context.shuttingDown
+        ? 'the worker is shut down'
+        : 'connection while not trying to substantiate';
+      enqueue.emit({ type: 'connectionRejected', connection: event.connection, reason });
+    }),
+    forgetConnection: enqueueActions(({ context, enqueue }) => {
+      if (!context.connection) return;
+      enqueue.emit({ type: 'detached', connection: context.connection });
+      enqueue.assign({ connection: undefined });
+    }),
+    /** We stop the instance ourselves: its connection is of no further use. */
+    dropConnection: enqueueActions(({ context, enqueue }) => {
+      if (!context.connection) return;
+      enqueue.emit({ type: 'connectionDropped', connection: context.connection });
+      enqueue.assign({ connection: undefined });
+    }),
+    setFast: assign({
+      fastStop: ({ context, event }) =>
+        context.fastStop || (event.type === 'insubstantiate' && event.fast === true)
+    }),
+    forgetInstance: assign({ props: undefined, fastStop: false }),
+    beginShutdown: assign({ shuttingDown: true }),
+    countBuildStarted: assign({ building: ({ context }) => context.building + 1 }),
+    countBuildFinished: assign({ building: ({ context }) => Math.max(0, context.building - 1) }),
+    countFailure: assign({ consecutiveFailures: ({ context }) => context.consecutiveFailures + 1 }),
+    resetFailures: assign(({ context }) => ({
+      consecutiveFailures: 0,
+      nextQuarantine: context.settings.quarantine.initial
+    })),
+    beginQuarantine: enqueueActions(({ context, enqueue }) => {
+      const { factor, max } = context.settings.quarantine;
+      const duration = context.nextQuarantine;
+      enqueue.assign({
+        quarantineDuration: duration,
+        nextQuarantine: Math.min(duration * factor, max)
+      });
+      enqueue.emit({ type: 'quarantined', duration });
+    }),
+    pause: enqueueActions(({ enqueue }, params: { reason: string | undefined }) => {
+      enqueue.assign({ pauseReason: params.reason });
+      enqueue.emit({ type: 'paused', reason: params.reason });
+    }),
+    unpause: enqueueActions(({ enqueue }) => {
+      // Back-off survives an unpause; the failure streak does not, or the next failure
+      // would pause the worker again at once.
+      enqueue.assign({ pauseReason: undefined, consecutiveFailures: 0 });
+      enqueue.emit({ type: 'unpaused' });
+    })
+  },
+  delays: {
+    missingTimeout: ({ context }) => context.settings.missingTimeout,
+    checkInstanceInterval: ({ context }) => context.settings.checkInstanceInterval,
+    buildWaitTimeout: ({ context }) => Math.max(0, context.settings.buildWaitTimeout),
+    quarantine: ({ context }) => context.quarantineDuration
+  }
+}).createMachine({
+  id: 'latentWorker',
+  type: 'parallel',
+  context: ({ input }) => ({
+    name: input.name,
+    settings: input.settings,
+    generation: 0,
+    waiters: [],
+    props: undefined,
+    queued: undefined,
+    connection: undefined,
+    connectedGeneration: -1,
+    building: 0,
+    consecutiveFailures: 0,
+    nextQuarantine: input.settings.quarantine.initial,
+    quarantineDuration: 0,
+    pauseReason: undefined,
+    fastStop: false,
+    shuttingDown: false
+  }),
+  states: {
+    instance: {
+      initial: 'idle',
+      on: {
+        'build.started': { actions: 'countBuildStarted' },
+        'build.finished': { actions: 'countBuildFinished' },
+        detach: {
+          guard: {
+            type: 'isCurrentConnection',
+            params: ({ event }) => ({ connection: event.connection })
+          },
+          actions: 'forgetConnection'
+        },
+        withdraw: { actions: 'withdrawWaiter' },
+        attach: [
+          { guard: 'acceptsAnyAttach', actions: 'acceptConnection' },
+          { actions: 'rejectConnection' }
+        ]
+      },
+      states: {
+        idle: {
+          description: 'No instance as far as we know. A substantiate request starts one.',
+          on: {
+            substantiate: [
+              {
+                guard: 'shuttingDown',
+                actions: { type: 'answer', params: { status: 'shutDown' } }
+              },
+              ...refuseWhileUnavailable(),
+              { target: 'substantiating', actions: 'takeRequest' }
+            ],
+            shutdown: { target: 'shutDown', actions: 'beginShutdown' }
+          }
+        },
+        substantiating: {
+          description:
+            'Making an instance exist and connect. The attach deadline (missingTimeout) runs.',
+          initial: 'starting',
+          after: {
+            missingTimeout: {
+              guard: 'hasMissingTimeout',
+              actions: enqueueActions(({ enqueue }) =>
+                enqueue.raise({ type: 'substantiation.timedOut' })
+              )
+            }
+          },
+          on: {
+            substantiate: [
+              {
+                guard: 'shuttingDown',
+                actions: { type: 'answer', params: { status: 'shutDown' } }
+              },
+              ...refuseWhileUnavailable(),
+              { actions: 'joinRequest' }
+            ]
+          },
+          states: {
+            starting: {
+              description: 'startInstance is running: the one provider call in flight.',
+              entry: 'nextGeneration',
+              invoke: {
+                id: 'start',
+                src: 'startInstance',
+                input: ({ context }) => ({ generation: context.generation, props: context.props }),
+                onDone: [
+                  {
+                    guard: stateIn({ instance: { substantiating: { starting: 'aborting' } } }),
+                    target: '#latentWorker.instance.insubstantiating'
+                  },
+                  {
+                    guard: {
+                      type: 'startRefused',
+                      params: ({ event }) => ({ output: event.output })
+                    },
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: {
+                      type: 'fail',
+                      params: ({ context }) => ({ error: startRefused(context.name) })
+                    }
+                  },
+                  {
+                    guard: {
+                      type: 'startInvalid',
+                      params: ({ event }) => ({ output: event.output })
+                    },
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: {
+                      type: 'fail',
+                      params: ({ context, event }) => ({
+                        error: startReturnedGarbage(context.name, event.output)
+                      })
+                    }
+                  },
+                  {
+                    guard: 'connectedToInstance',
+                    target: '#latentWorker.instance.substantiated',
+                    actions: 'resolveWaiters'
+                  },
+                  { target: 'connecting' }
+                ],
+                onError: [
+                  {
+                    guard: stateIn({ instance: { substantiating: { starting: 'aborting' } } }),
+                    target: '#latentWorker.instance.insubstantiating'
+                  },
+                  {
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: {
+                      type: 'fail',
+                      params: ({ context, event }) => ({
+                        error: startThrew(context.name, event.error)
+                      })
+                    }
+                  }
+                ]
+              },
+              initial: 'booting',
+              states: {
+                booting: {
+                  description: 'The start runs; an attach now is remembered until it returns.',
+                  on: { attach: { actions: 'acceptConnection' }, ...cancellable('aborting') }
+                },
+                aborting: {
+                  description:
+                    'Cancelled or timed out: the signal is aborted and the stop follows once the start returns.',
+                  entry: 'abortStart',
+                  ...waitingWithQueue()
+                }
+              }
+            },
+            connecting: {
+              description: 'Started; waiting for the worker to attach, polling its health.',
+              after: { checkInstanceInterval: { guard: 'hasHealthCheck', target: 'checking' } },
+              on: {
+                attach: {
+                  target: '#latentWorker.instance.substantiated',
+                  actions: ['acceptConnection', 'resolveWaiters']
+                },
+                ...cancellable('#latentWorker.instance.insubstantiating')
+              }
+            },
+            checking: {
+              description: 'checkInstance is running: the one provider call in flight.',
+              invoke: {
+                id: 'check',
+                src: 'checkInstance',
+                input: ({ context }) => ({ generation: context.generation }),
+                onDone: [
+                  {
+                    guard: stateIn({ instance: { substantiating: { checking: 'aborting' } } }),
+                    target: '#latentWorker.instance.insubstantiating'
+                  },
+                  {
+                    guard: 'connectedToInstance',
+                    target: '#latentWorker.instance.substantiated',
+                    actions: 'resolveWaiters'
+                  },
+                  {
+                    guard: { type: 'checkGood', params: ({ event }) => ({ result: event.output }) },
+                    target: 'connecting'
+                  },
+                  {
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: {
+                      type: 'fail',
+                      params: ({ context, event }) => ({
+                        error: crashedBeforeConnecting(
+                          context.name,
+                          event.output?.message ?? 'unhealthy'
+                        )
+                      })
+                    }
+                  }
+                ],
+                onError: [
+                  {
+                    guard: stateIn({ instance: { substantiating: { checking: 'aborting' } } }),
+                    target: '#latentWorker.instance.insubstantiating'
+                  },
+                  {
+                    guard: 'connectedToInstance',
+                    target: '#latentWorker.instance.substantiated',
+                    actions: 'resolveWaiters'
+                  },
+                  {
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: {
+                      type: 'fail',
+                      params: ({ context, event }) => ({
+                        error: crashedBeforeConnecting(context.name, event.error)
+                      })
+                    }
+                  }
+                ]
+              },
+              initial: 'running',
+              states: {
+                running: {
+                  description: 'An attach now cuts the check short and wins when it returns.',
+                  on: {
+                    attach: { actions: ['acceptConnection', 'abortCheck'] },
+                    ...cancellable('aborting')
+                  }
+                },
+                aborting: {
+                  description: 'Cancelled or timed out: the stop follows once the check returns.',
+                  entry: 'abortCheck',
+                  ...waitingWithQueue()
+                }
+              }
+            }
+          }
+        },
+        substantiated: {
+          id: 'substantiated',
+          description: 'Instance up and (normally) connected; runs builds.',
+          initial: 'idling',
+          on: {
+            substantiate: [
+              {
+                guard: 'shuttingDown',
+                actions: { type: 'answer', params: { status: 'shutDown' } }
+              },
+              ...refuseWhileUnavailable(),
+              {
+                guard: 'connected',
+                actions: { type: 'answer', params: { status: 'substantiated' } }
+              },
+              // Lost its connection: restart the instance for this request.
+              { target: 'insubstantiating', actions: 'queueRequest' }
+            ],
+            'build.started': { target: '.building', actions: 'countBuildStarted' },
+            insubstantiate: { target: 'insubstantiating', actions: 'setFast' },
+            shutdown: { target: 'insubstantiating', actions: ['beginShutdown', 'dropConnection'] }
+          },
+          states: {
+            idling: {
+              description: 'No build runs: the idle timer (buildWaitTimeout) is armed.',
+              always: { guard: 'buildRunning', target: 'building' },
+              after: {
+                buildWaitTimeout: {
+                  guard: 'stopsWhenIdle',
+                  target: '#latentWorker.instance.insubstantiating',
+                  actions: 'dropConnection'
+                }
+              }
+            },
+            building: {
+              description: 'Builds run; the idle timer waits for the last one to finish.',
+              on: {
+                'build.finished': [
+                  { guard: 'isLastBuild', target: 'idling', actions: 'countBuildFinished' },
+                  { actions: 'countBuildFinished' }
+                ]
+              }
+            }
+          }
+        },
+        insubstantiating: {
+          description: 'stopInstance is running; may carry a queued re-substantiation.',
+          invoke: {
+            id: 'stop',
+            src: 'stopInstance',
+            input: ({ context }) => ({ generation: context.generation, fast: context.fastStop }),
+            // A failed stop is reported by the runtime and otherwise ignored: the instance is
+            // gone as far as we can tell, and the next start must not be blocked by it.
+            onDone: afterStop(),
+            onError: afterStop()
+          },
+          exit: 'forgetInstance',
+          ...waitingWithQueue()
+        },
+        shutDown: {
+          description: 'Final: every later substantiate resolves false at once.',
+          type: 'final',
+          on: {
+            substantiate: { actions: { type: 'answer', params: { status: 'shutDown' } } },
+            attach: { actions: 'rejectConnection' }
+          }
+        }
+      }
+    },
+    availability: {
+      initial: 'available',
+      on: {
+        'build.finished': [
+          {
+            guard: { type: 'buildFailed', params: ({ event }) => event },
+            actions: enqueueActions(({ enqueue }) => enqueue.raise({ type: 'worker.failed' }))
+          },
+          {
+            guard: { type: 'buildSucceeded', params: ({ event }) => event },
+            actions: 'resetFailures'
+          }
+        ],
+        pause: {
+          target: '.paused',
+          actions: { type: 'pause', params: ({ event }) => ({ reason: event.reason }) }
+        }
+      },
+      states: {
+        available: {
+          description: 'May substantiate and take builds.',
+          on: { 'worker.failed': quarantineOrPause() }
+        },
+        quarantined: {
+          description: 'Timed back-off after a failure; unpause() ends it early.',
+          after: { quarantine: 'available' },
+          on: {
+            unpause: { target: 'available', actions: 'unpause' },
+            // Already quarantined: the failure counts toward pausing, nothing more.
+            'worker.failed': [
+              {
+                guard: 'reachedPauseLimit',
+                target: 'paused',
+                actions: [
+                  'countFailure',
+                  { type: 'pause', params: { reason: 'too many failures' } }
+                ]
+              },
+              { actions: 'countFailure' }
+            ]
+          }
+        },
+        paused: {
+          description: 'Paused by pause() or after too many failures; left only by unpause().',
+          on: {
+            unpause: { target: 'available', actions: 'unpause' },
+            'worker.failed': { actions: 'countFailure' }
+          }
+        }
+      }
+    }
+  }
+});
+
+/** A quarantined or paused worker refuses new substantiations without touching its provider. */
+function refuseWhileUnavailable() {
+  return [
+    {
+      guard: stateIn({ availability: 'quarantined' }),
+      actions: { type: 'answer', params: { status: 'unavailable', reason: 'quarantined' } }
+    },
+    {
+      guard: stateIn({ availability: 'paused' }),
+      actions: { type: 'answer', params: { status: 'unavailable', reason: 'paused' } }
+    }
+  ] as const;
+}
+
+/** How a live substantiation is called off; `target` is where the pending provider call ends. */
+function cancellable(target: string) {
+  return {
+    insubstantiate: {
+      target,
+      actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'setFast']
+    },
+    shutdown: {
+      target,
+      actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'beginShutdown']
+    },
+    withdraw: [
+      {
+        guard: {
+          type: 'isLastWaiter',
+          params: ({ event }: { event: { waiter: number } }) => event
+        },
+        target,
+        actions: { type: 'cancelWaiters', params: { queued: false } }
+      },
+      { actions: 'withdrawWaiter' }
+    ],
+    'substantiation.timedOut': {
+      target,
+      actions: {
+        type: 'fail',
+        params: ({ context }: { context: WorkerContext }) => ({
+          error: missingTimedOut(context.name, context.settings.missingTimeout)
+        })
+      }
+    }
+  } as const;
+}
+
+/**
+ * A state that waits for a provider call to finish before the instance can start again: new
+ * requests queue, and the queue is bounded by the attach deadline like any substantiation.
+ */
+function waitingWithQueue() {
+  return {
+    after: {
+      missingTimeout: { guard: and(['hasQueued', 'hasMissingTimeout']), actions: 'failQueued' }
+    },
+    on: {
+      substantiate: [
+        { guard: 'shuttingDown', actions: { type: 'answer', params: { status: 'shutDown' } } },
+        ...refuseWhileUnavailable(),
+        { actions: 'queueRequest' }
+      ],
+      insubstantiate: { actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'setFast'] },
+      shutdown: { actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'beginShutdown'] }
+    }
+  } as const;
+}
+
+function afterStop() {
+  return [
+    { guard: 'shuttingDown', target: 'shutDown' },
+    { guard: 'hasQueued', target: 'substantiating', actions: 'promoteQueued' },
+    { target: 'idle' }
+  ] as const;
+}
+
+function quarantineOrPause() {
+  return [
+    {
+      guard: 'reachedPauseLimit',
+      target: 'paused',
+      actions: ['countFailure', { type: 'pause', params: { reason: 'too many failures' } }]
+    },
+    { target: 'quarantined', actions: ['countFailure', 'beginQuarantine'] }
+  ] as const;
+}

@@ -1,0 +1,97 @@
+import type { LatentWorkerError } from '../../errors.js';
+
+/** A worker's live connection back to the orchestrator, as reported by `attached()`. */
+export interface Connection {
+  disconnect(): void | Promise<void>;
+}
+
+export type BuildResult =
+  'success' | 'warnings' | 'failure' | 'skipped' | 'exception' | 'retry' | 'cancelled';
+
+/** The resolved timing and policy of one worker (see `LatentWorkerOptions` for the defaults). */
+export interface WorkerSettings {
+  /** > 0: idle time before the instance is stopped; 0: stop after each build; < 0: never. */
+  buildWaitTimeout: number;
+  /** Attach deadline of a substantiation; 0: none. */
+  missingTimeout: number;
+  checkInstanceInterval: number;
+  /** Whether the provider has a `checkInstance` worth polling. */
+  healthCheck: boolean;
+  maxBuilds: number;
+  quarantine: { initial: number; factor: number; max: number };
+  pauseAfterFailures: number;
+}
+
+export interface WorkerMachineInput {
+  name: string;
+  settings: WorkerSettings;
+}
+
+/** A request for an instance: the callers waiting on it and the properties it starts with. */
+export interface Substantiation {
+  waiters: number[];
+  props: unknown;
+}
+
+export interface WorkerContext {
+  readonly name: string;
+  readonly settings: WorkerSettings;
+  /** Starts issued so far; the current instance's identity (passwords, idempotency keys). */
+  generation: number;
+  /** Callers waiting on the substantiation in progress. */
+  waiters: number[];
+  /** Properties the current instance is started with; cleared when it stops. */
+  props: unknown;
+  /** A substantiation queued behind a stop or a cancelled start. */
+  queued: Substantiation | undefined;
+  connection: Connection | undefined;
+  /** The generation whose instance `connection` came from: older ones are stale. */
+  connectedGeneration: number;
+  /** Builds running on this worker, whatever the instance state. */
+  building: number;
+  consecutiveFailures: number;
+  /** Length of the next quarantine, ms. */
+  nextQuarantine: number;
+  /** Length of the current quarantine, ms. */
+  quarantineDuration: number;
+  pauseReason: string | undefined;
+  /** The pending stop skips graceful waits. */
+  fastStop: boolean;
+  /** `shutdown()` was called: no new substantiations, the next stop ends in `shutDown`. */
+  shuttingDown: boolean;
+}
+
+export type WorkerMachineEvent =
+  | { type: 'substantiate'; waiter: number; props?: unknown }
+  | { type: 'withdraw'; waiter: number }
+  | { type: 'insubstantiate'; fast?: boolean }
+  | { type: 'attach'; connection: Connection }
+  | { type: 'detach'; connection?: Connection }
+  | { type: 'build.started' }
+  | { type: 'build.finished'; result: BuildResult }
+  | { type: 'pause'; reason?: string }
+  | { type: 'unpause' }
+  | { type: 'shutdown' }
+  // raised internally
+  | { type: 'substantiation.timedOut' }
+  | { type: 'worker.failed' };
+
+/** How a substantiation ended for its waiters. */
+export type SubstantiationOutcome =
+  | { status: 'substantiated' }
+  | { status: 'shutDown' }
+  | { status: 'unavailable'; reason: 'quarantined' | 'paused' }
+  | { status: 'failed'; error: LatentWorkerError };
+
+/** What the machine tells the runtime; the runtime turns most of it into `WorkerEvent`s. */
+export type WorkerMachineEmitted =
+  | { type: 'settle'; waiters: number[]; outcome: SubstantiationOutcome }
+  | { type: 'substantiated' }
+  | { type: 'substantiationFailed'; error: LatentWorkerError }
+  | { type: 'quarantined'; duration: number }
+  | { type: 'paused'; reason: string | undefined }
+  | { type: 'unpaused' }
+  | { type: 'attached'; connection: Connection }
+  | { type: 'detached'; connection: Connection }
+  | { type: 'connectionRejected'; connection: Connection; reason: string }
+  | { type: 'connectionDropped'; connection: Connection };

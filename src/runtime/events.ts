@@ -1,0 +1,79 @@
+import type { LatentWorkerError } from '../errors.js';
+import type { WorkerAvailability, WorkerState } from './status.js';
+
+interface EventBase {
+  /** The worker's name. */
+  worker: string;
+}
+
+/** The instance moved to another top-level state. */
+export interface StateEvent extends EventBase {
+  type: 'state';
+  from: WorkerState;
+  to: WorkerState;
+}
+
+/** The worker became available, quarantined or paused. */
+export interface AvailabilityEvent extends EventBase {
+  type: 'availability';
+  from: WorkerAvailability;
+  to: WorkerAvailability;
+}
+
+/** A provider call began or ended; `ok` is false for a throw or a refused start. */
+export interface ProviderEvent extends EventBase {
+  type: 'provider';
+  call: 'start' | 'stop' | 'check';
+  phase: 'begin' | 'end';
+  ok: boolean;
+  error?: unknown;
+}
+
+/** The instance is up and connected; its waiters got `true`. */
+export interface SubstantiatedEvent extends EventBase {
+  type: 'substantiated';
+}
+
+/** A substantiation failed; its waiters got `error`. */
+export interface SubstantiationFailedEvent extends EventBase {
+  type: 'substantiationFailed';
+  error: LatentWorkerError;
+}
+
+/** The worker entered a quarantine of `duration` ms. */
+export interface QuarantinedEvent extends EventBase {
+  type: 'quarantined';
+  duration: number;
+}
+
+export interface PausedEvent extends EventBase {
+  type: 'paused';
+  reason: string | undefined;
+}
+
+export interface UnpausedEvent extends EventBase {
+  type: 'unpaused';
+}
+
+/** A connection was accepted (`attached`) or went away (`detached`). */
+export interface ConnectionEvent extends EventBase {
+  type: 'attached' | 'detached';
+}
+
+/** An `attached()` call was refused; the connection was disconnected. */
+export interface ConnectionRejectedEvent extends EventBase {
+  type: 'connectionRejected';
+  reason: string;
+}
+
+export type WorkerEvent =
+  | StateEvent
+  | AvailabilityEvent
+  | ProviderEvent
+  | SubstantiatedEvent
+  | SubstantiationFailedEvent
+  | QuarantinedEvent
+  | PausedEvent
+  | UnpausedEvent
+  | ConnectionEvent
+  | ConnectionRejectedEvent;

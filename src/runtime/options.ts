@@ -1,0 +1,153 @@
+import type { ActorOptions, AnyActorLogic } from 'xstate';
+import type { WorkerSettings } from '../machines/latentWorker/types.js';
+import type { Provider } from '../providers/provider.js';
+import type { PersistedWorkerSnapshot } from './persistence.js';
+
+export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+export type InspectionObserver = NonNullable<ActorOptions<AnyActorLogic>['inspect']>;
+
+export interface LatentWorkerOptions<P> {
+  /** Unique among the workers of one orchestrator; also the XState actor's id. */
+  name: string;
+  provider: Provider<P>;
+  /** Idle time before the instance is stopped. 0: after each build; < 0: never. @default 600_000 */
+  buildWaitTimeout?: number;
+  /** Attach deadline of a substantiation; 0: no deadline. @default 1_200_000 */
+  missingTimeout?: number;
+  /** Health poll while waiting for the attach. @default 10_000 */
+  checkInstanceInterval?: number;
+  /** Concurrent builds. @default Infinity */
+  maxBuilds?: number;
+  /** Back-off after failures: initial, ×factor, capped at max. @default 10_000, 2, 3_600_000 */
+  quarantine?: { initial?: number; factor?: number; max?: number };
+  /** Consecutive failures before the worker pauses itself. @default 5 */
+  pauseAfterFailures?: number;
+  /** Passed to XState's `createActor` (e.g. the Stately inspector). */
+  inspect?: InspectionObserver;
+  /** XState clock; default: the global timers at the moment of use. */
+  clock?: Clock;
+  /** Restore a worker persisted with `worker.persist()`. */
+  snapshot?: PersistedWorkerSnapshot;
+}
+
+/** setTimeout silently turns longer delays into 1 ms, so no timer may exceed this. */
+export const MAX_DELAY = 2 ** 31 - 1;
+
+export interface ResolvedOptions<P> {
+  name: string;
+  provider: Provider<P>;
+  settings: WorkerSettings;
+  inspect: InspectionObserver | undefined;
+  clock: Clock | undefined;
+  snapshot: PersistedWorkerSnapshot | undefined;
+}
+
+/** Validates what the user wrote and fills in every default, in one place. */
+export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOptions<P> {
+  const fail = (message: string): never => {
+    throw new TypeError(`createLatentWorker: ${message}`);
+  };
+  if (typeof options !== 'object' || options === null) fail('options must be an object');
+  const { name, provider } = options;
+  if (typeof name !== 'string' || name.trim() === '') fail('name must be a non-empty string');
+  if (
+    typeof provider !== 'object' ||
+    provider === null ||
+    typeof provider.startInstance !== 'function' ||
+    typeof provider.stopInstance !== 'function'
+  ) {
+    fail(`provider of ${name} must have startInstance() and stopInstance()`);
+  }
+
+  const number = (
+    key: string,
+    value: number | undefined,
+    fallback: number,
+    valid: (n: number) => boolean,
+    expected: string
+  ): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || Number.isNaN(value) || !valid(value)) {
+      fail(`${key} of ${name} must be ${expected}, got ${String(value)}`);
+    }
+    return value;
+  };
+  const delay = (n: number) => Number.isFinite(n) && n <= MAX_DELAY;
+  const count = (n: number) => n === Infinity || (Number.isInteger(n) && n >= 1);
+  const ms = `at most ${MAX_DELAY} ms`;
+
+  const quarantine = options.quarantine ?? {};
+  const initial = number(
+    'quarantine.initial',
+    quarantine.initial,
+    10_000,
+    (n) => n > 0 && delay(n),
+    `> 0 and ${ms}`
+  );
+  const settings: WorkerSettings = {
+    buildWaitTimeout: number(
+      'buildWaitTimeout',
+      options.buildWaitTimeout,
+      600_000,
+      delay,
+      `a finite number ${ms}`
+    ),
+    missingTimeout: number(
+      'missingTimeout',
+      options.missingTimeout,
+      1_200_000,
+      (n) => n >= 0 && delay(n),
+      `>= 0 and ${ms}`
+    ),
+    checkInstanceInterval: number(
+      'checkInstanceInterval',
+      options.checkInstanceInterval,
+      10_000,
+      (n) => n > 0 && delay(n),
+      `> 0 and ${ms}`
+    ),
+    healthCheck: typeof provider.checkInstance === 'function',
+    maxBuilds: number(
+      'maxBuilds',
+      options.maxBuilds,
+      Infinity,
+      count,
+      'a whole number >= 1 or Infinity'
+    ),
+    quarantine: {
+      initial,
+      factor: number(
+        'quarantine.factor',
+        quarantine.factor,
+        2,
+        (n) => Number.isFinite(n) && n >= 1,
+        'a finite number >= 1'
+      ),
+      max: number(
+        'quarantine.max',
+        quarantine.max,
+        Math.max(3_600_000, initial),
+        (n) => n >= initial && delay(n),
+        `>= quarantine.initial and ${ms}`
+      )
+    },
+    pauseAfterFailures: number(
+      'pauseAfterFailures',
+      options.pauseAfterFailures,
+      5,
+      count,
+      'a whole number >= 1 or Infinity'
+    )
+  };
+  if (options.clock !== undefined && typeof options.clock?.setTimeout !== 'function') {
+    fail('clock must have setTimeout() and clearTimeout()');
+  }
+  return {
+    name,
+    provider,
+    settings,
+    inspect: options.inspect,
+    clock: options.clock,
+    snapshot: options.snapshot
+  };
+}
