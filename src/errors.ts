@@ -70,3 +70,9 @@ export class LatentWorkerUnavailable extends LatentWorkerError {
     if (retryAfter !== undefined) this.retryAfter = retryAfter;
   }
 }
+
+/**
+ * The worker's connection went away while something needed it (a remote command, a build):
+ * the build ends `retry` and may run elsewhere.
+ */
+export class LatentWorkerConnectionLost extends LatentWorkerError {}

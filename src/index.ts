@@ -15,6 +15,7 @@
  */
 export {
   LatentWorkerCannotSubstantiate,
+  LatentWorkerConnectionLost,
   LatentWorkerError,
   LatentWorkerFailedToSubstantiate,
   LatentWorkerSubstantiationCancelled,
@@ -50,6 +51,14 @@ export {
   type LatentWorker
 } from './runtime/createLatentWorker.js';
 export type * from './runtime/events.js';
+export {
+  isCommandRunner,
+  type CommandRunner,
+  type ExecChunk,
+  type ExecOptions,
+  type ExecResult,
+  type RemoteExecution
+} from './runtime/exec.js';
 export type { Clock, InspectionObserver, LatentWorkerOptions } from './runtime/options.js';
 export type { PersistedWorkerSnapshot } from './runtime/persistence.js';
 export type { WorkerAvailability, WorkerState, WorkerStatus } from './runtime/status.js';

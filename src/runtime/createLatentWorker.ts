@@ -45,6 +45,8 @@ export interface LatentWorker<P> {
   /** Plain JSON to restore this worker in another process (`snapshot` option). */
   persist(): PersistedWorkerSnapshot;
   readonly status: WorkerStatus;
+  /** The live connection, if the worker is attached. */
+  readonly connection: Connection | undefined;
   readonly events$: Observable<WorkerEvent>;
 }
 
@@ -174,6 +176,9 @@ export function createLatentWorker<P = Record<string, unknown>>(
     actor,
     get status() {
       return statusOf(actor.getSnapshot());
+    },
+    get connection() {
+      return actor.getSnapshot().context.connection;
     },
     events$: events.asObservable(),
 
