@@ -1,7 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import { LatentWorkerError, LatentWorkerUnavailable, type UnavailableReason } from '../errors.js';
-import { latentWorkerMachine } from '../machines/latentWorker/machine.js';
+import type { latentWorkerMachine } from '../machines/latentWorker/machine.js';
 import type {
   BuildResult,
   Connection,
@@ -12,7 +12,7 @@ import { Credentials } from './credentials.js';
 import type { WorkerEvent } from './events.js';
 import { resolveOptions, type LatentWorkerOptions } from './options.js';
 import { toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
-import { providerActors } from './providerActors.js';
+import { bindProvider, providedWorkerMachine } from './providerActors.js';
 import { instanceState, statusOf, type WorkerStatus } from './status.js';
 
 export interface LatentWorker<P> {
@@ -83,12 +83,7 @@ export function createLatentWorker<P = Record<string, unknown>>(
   let shutdownPromise: Promise<void> | undefined;
 
   const emit = (event: WorkerEvent) => events.next(event);
-  const machine = latentWorkerMachine.provide({
-    actors: providerActors(name, provider, credentials, (e) =>
-      emit({ type: 'provider', worker: name, ...e })
-    )
-  });
-  const actor = createActor(machine, {
+  const actor = createActor(providedWorkerMachine, {
     id: name,
     systemId: name,
     input: { name, settings },
@@ -96,6 +91,9 @@ export function createLatentWorker<P = Record<string, unknown>>(
     ...(inspect ? { inspect } : {}),
     ...(clock ? { clock } : {})
   });
+  bindProvider(actor.system, name, provider, credentials, (e) =>
+    emit({ type: 'provider', worker: name, ...e })
+  );
 
   const settle = (ids: number[], outcome: SubstantiationOutcome) => {
     for (const id of ids) {

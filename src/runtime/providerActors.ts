@@ -1,5 +1,11 @@
+import type { AnyActorRef } from 'xstate';
 import { classifyStartResult } from '../machines/latentWorker/failures.js';
-import type { CheckInput, StartInput, StopInput } from '../machines/latentWorker/machine.js';
+import {
+  latentWorkerMachine,
+  type CheckInput,
+  type StartInput,
+  type StopInput
+} from '../machines/latentWorker/machine.js';
 import { fromProviderCall } from '../machines/latentWorker/providerCall.js';
 import type { CheckResult, Provider } from '../providers/provider.js';
 import type { Credentials } from './credentials.js';
@@ -7,16 +13,49 @@ import type { ProviderEvent } from './events.js';
 
 type Report = (event: Omit<ProviderEvent, 'type' | 'worker'>) => void;
 
+/** One worker's provider, as its machine's actors call it. */
+interface ProviderPort {
+  start(input: StartInput, signal: AbortSignal): Promise<unknown>;
+  stop(input: StopInput): Promise<void>;
+  check(signal: AbortSignal): Promise<CheckResult>;
+}
+
+type ActorSystem = AnyActorRef['system'];
+const ports = new WeakMap<ActorSystem, ProviderPort>();
+
+const portOf = (system: ActorSystem): ProviderPort => {
+  const port = ports.get(system);
+  if (!port) throw new Error('latent-workers: no provider is bound to this worker actor');
+  return port;
+};
+
 /**
- * The machine's `startInstance`/`stopInstance`/`checkInstance` actors for one provider: each
- * call is reported as a `provider` event before and after it runs.
+ * The machine every LatentWorker runs, provided once for all of them: `.provide()` copies the
+ * whole machine definition (about 60 KB), so the per-worker provider is looked up through the
+ * worker's actor system instead of being baked into a copy.
  */
-export function providerActors<P>(
+export const providedWorkerMachine = latentWorkerMachine.provide({
+  actors: {
+    startInstance: fromProviderCall<unknown, StartInput>(({ input, signal, system }) =>
+      portOf(system).start(input, signal)
+    ),
+    stopInstance: fromProviderCall<void, StopInput>(({ input, system }) =>
+      portOf(system).stop(input)
+    ),
+    checkInstance: fromProviderCall<CheckResult, CheckInput>(({ signal, system }) =>
+      portOf(system).check(signal)
+    )
+  }
+});
+
+/** Routes the calls of the worker actor owning `system` to `provider`, reporting each one. */
+export function bindProvider<P>(
+  system: ActorSystem,
   workerName: string,
   provider: Provider<P>,
   credentials: Credentials,
   report: Report
-) {
+): void {
   const track = async <T>(
     call: ProviderEvent['call'],
     run: () => PromiseLike<T> | T,
@@ -32,10 +71,9 @@ export function providerActors<P>(
       throw error;
     }
   };
-  const always = () => true;
 
-  return {
-    startInstance: fromProviderCall<unknown, StartInput>(({ input, signal }) =>
+  ports.set(system, {
+    start: (input, signal) =>
       track(
         'start',
         () =>
@@ -49,21 +87,23 @@ export function providerActors<P>(
             signal
           }),
         (result) => classifyStartResult(result) === 'started'
-      )
-    ),
-    stopInstance: fromProviderCall<void, StopInput>(async ({ input }) => {
+      ),
+    stop: async (input) => {
       try {
-        await track('stop', () => provider.stopInstance({ workerName, fast: input.fast }), always);
+        await track(
+          'stop',
+          () => provider.stopInstance({ workerName, fast: input.fast }),
+          () => true
+        );
       } finally {
         credentials.revoke(input.generation);
       }
-    }),
-    checkInstance: fromProviderCall<CheckResult, CheckInput>(({ signal }) =>
+    },
+    check: (signal) =>
       track(
         'check',
         () => provider.checkInstance?.({ workerName, signal }) ?? { isGood: true },
         (result) => result?.isGood === true
       )
-    )
-  };
+  });
 }

@@ -34,6 +34,8 @@ export type ProviderCallLogic<TOutput, TInput> = ActorLogic<
 export type ProviderCallCreator<TOutput, TInput> = (args: {
   input: TInput;
   signal: AbortSignal;
+  /** The calling worker's actor system: the key to per-worker resources of the runtime. */
+  system: AnyActorSystem;
 }) => PromiseLike<TOutput> | TOutput;
 
 const controllers = new WeakMap<object, AbortController>();
@@ -64,7 +66,7 @@ export function fromProviderCall<TOutput, TInput>(
           return { ...snapshot, status: 'stopped', input: undefined };
       }
     },
-    start: (snapshot, { self }) => {
+    start: (snapshot, { self, system }) => {
       if (snapshot.status !== 'active') return;
       const controller = new AbortController();
       controllers.set(self, controller);
@@ -72,7 +74,7 @@ export function fromProviderCall<TOutput, TInput>(
         if (self.getSnapshot().status === 'active') self.send(event);
       };
       new Promise<TOutput>((resolve) =>
-        resolve(creator({ input: snapshot.input as TInput, signal: controller.signal }))
+        resolve(creator({ input: snapshot.input as TInput, signal: controller.signal, system }))
       ).then(
         (output) => settle({ type: 'providerCall.resolve', output }),
         (error: unknown) => settle({ type: 'providerCall.reject', error })
