@@ -76,3 +76,6 @@ export class LatentWorkerUnavailable extends LatentWorkerError {
  * the build ends `retry` and may run elsewhere.
  */
 export class LatentWorkerConnectionLost extends LatentWorkerError {}
+
+/** An `attached()` call the lifecycle refused; the connection has been disconnected. */
+export class LatentWorkerConnectionRejected extends LatentWorkerError {}

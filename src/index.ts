@@ -16,6 +16,7 @@
 export {
   LatentWorkerCannotSubstantiate,
   LatentWorkerConnectionLost,
+  LatentWorkerConnectionRejected,
   LatentWorkerError,
   LatentWorkerFailedToSubstantiate,
   LatentWorkerSubstantiationCancelled,
@@ -45,11 +46,7 @@ export {
   type ControllableProviderOptions,
   type InstanceState
 } from './providers/testing/controllable.js';
-export {
-  createLatentWorker,
-  LatentWorkerConnectionRejected,
-  type LatentWorker
-} from './runtime/createLatentWorker.js';
+export { createLatentWorker, type LatentWorker } from './runtime/createLatentWorker.js';
 export type * from './runtime/events.js';
 export {
   isCommandRunner,

@@ -1,0 +1,310 @@
+import { Subject, type Observable } from 'rxjs';
+import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import {
+  LatentWorkerConnectionRejected,
+  LatentWorkerError,
+  LatentWorkerUnavailable,
+  type UnavailableReason
+} from '../errors.js';
+import type { latentWorkerMachine } from '../machines/latentWorker/machine.js';
+import type {
+  BuildResult,
+  Connection,
+  SubstantiationOutcome,
+  WorkerMachineEmitted
+} from '../machines/latentWorker/types.js';
+import type { LatentWorker } from './createLatentWorker.js';
+import { Credentials } from './credentials.js';
+import type { WorkerEvent } from './events.js';
+import type { ResolvedOptions } from './options.js';
+import { toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
+import { bindProvider, providedWorkerMachine } from './providerActors.js';
+import { instanceState, statusOf, type WorkerState, type WorkerStatus } from './status.js';
+
+const BUILD_RESULTS: ReadonlySet<string> = new Set<BuildResult>([
+  'success',
+  'warnings',
+  'failure',
+  'skipped',
+  'exception',
+  'retry',
+  'cancelled'
+]);
+
+type WorkerSnapshot = SnapshotFrom<typeof latentWorkerMachine>;
+
+interface Waiter {
+  resolve(value: boolean): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The `LatentWorker` facade over one worker actor: turns calls into machine events, the
+ * machine's emitted events into promise outcomes and `events$`, and performs the effects the
+ * pure machine asks for (disconnecting connections). A class, so that ten thousand idle
+ * workers share their methods.
+ */
+export class WorkerRuntime<P> implements LatentWorker<P> {
+  readonly name: string;
+  readonly actor: Actor<typeof latentWorkerMachine>;
+  readonly events$: Observable<WorkerEvent>;
+
+  readonly #options: ResolvedOptions<P>;
+  readonly #events = new Subject<WorkerEvent>();
+  readonly #credentials = new Credentials();
+  readonly #waiters = new Map<number, Waiter>();
+  /** `insubstantiate()` callers, released when the running stop ends. */
+  #stopWaiters: Array<() => void> = [];
+  /** Verdicts of `attach` events, read back by `attached()`. */
+  readonly #rejections = new Map<Connection, string>();
+  #nextWaiter = 0;
+  #quarantineEnds = 0;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: ResolvedOptions<P>) {
+    const { name, settings, snapshot, inspect, clock } = options;
+    this.name = name;
+    this.#options = options;
+    this.events$ = this.#events.asObservable();
+    this.actor = createActor(providedWorkerMachine, {
+      id: name,
+      systemId: name,
+      input: { name, settings },
+      ...(snapshot ? { snapshot } : {}),
+      ...(inspect ? { inspect } : {}),
+      ...(clock ? { clock } : {})
+    });
+    bindProvider(this.actor.system, name, options.provider, this.#credentials, (event) =>
+      this.#emit({ type: 'provider', worker: name, ...event })
+    );
+    this.actor.on('*', (event) => this.#onMachineEvent(event));
+    let previous = this.actor.getSnapshot();
+    this.actor.subscribe({
+      next: (current) => {
+        this.#onTransition(previous, current);
+        previous = current;
+      },
+      error: (error) => {
+        // The machine handles every provider outcome; reaching here is a bug in this library.
+        for (const waiter of this.#waiters.values()) waiter.reject(error as Error);
+        this.#waiters.clear();
+        this.#events.error(error);
+      }
+    });
+    this.actor.start();
+  }
+
+  get status(): WorkerStatus {
+    return statusOf(this.actor.getSnapshot());
+  }
+
+  get connection(): Connection | undefined {
+    return this.actor.getSnapshot().context.connection;
+  }
+
+  substantiate(props?: P, options?: { signal?: AbortSignal }): Promise<boolean> {
+    if (this.#retired()) return Promise.resolve(false);
+    const waiter = ++this.#nextWaiter;
+    const signal = options?.signal;
+    return new Promise<boolean>((resolve, reject) => {
+      const leave = () => this.actor.send({ type: 'withdraw', waiter });
+      const done = () => signal?.removeEventListener('abort', leave);
+      this.#waiters.set(waiter, {
+        resolve: (value) => (done(), resolve(value)),
+        reject: (error) => (done(), reject(error))
+      });
+      signal?.addEventListener('abort', leave, { once: true });
+      this.actor.send({ type: 'substantiate', waiter, props });
+      if (signal?.aborted) leave();
+    });
+  }
+
+  insubstantiate(options?: { fast?: boolean }): Promise<void> {
+    if (this.#retired() || this.#state() === 'idle') return Promise.resolve();
+    const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
+    this.actor.send({ type: 'insubstantiate', fast: options?.fast === true });
+    return stopped;
+  }
+
+  attached(connection: Connection): void {
+    if (typeof connection?.disconnect !== 'function') {
+      throw new TypeError(`${this.name}.attached: connection must have a disconnect() method`);
+    }
+    this.actor.send({ type: 'attach', connection });
+    const reason = this.#rejections.get(connection);
+    if (reason !== undefined) {
+      this.#rejections.delete(connection);
+      throw new LatentWorkerConnectionRejected(
+        `${this.name}.attached: rejected, ${reason} (state ${this.#state()})`
+      );
+    }
+  }
+
+  detached(connection?: Connection): void {
+    this.actor.send(connection ? { type: 'detach', connection } : { type: 'detach' });
+  }
+
+  buildStarted(): void {
+    this.actor.send({ type: 'build.started' });
+  }
+
+  buildFinished(result: BuildResult = 'success'): void {
+    if (!BUILD_RESULTS.has(result)) {
+      throw new TypeError(`${this.name}.buildFinished: unknown result ${JSON.stringify(result)}`);
+    }
+    if (this.actor.getSnapshot().context.building === 0) {
+      throw new LatentWorkerError(`${this.name}.buildFinished: no build is running`);
+    }
+    this.actor.send({ type: 'build.finished', result });
+  }
+
+  pause(reason?: string): void {
+    this.actor.send(reason === undefined ? { type: 'pause' } : { type: 'pause', reason });
+  }
+
+  unpause(): void {
+    this.actor.send({ type: 'unpause' });
+  }
+
+  canStartBuild(): boolean {
+    const { value, context } = this.actor.getSnapshot();
+    return (
+      !this.#retired() &&
+      !context.shuttingDown &&
+      value.availability === 'available' &&
+      context.building < this.#options.settings.maxBuilds
+    );
+  }
+
+  async isCompatibleWithBuild(props: P): Promise<boolean> {
+    const { provider } = this.#options;
+    if (!provider.buildsMayBeIncompatible || !provider.isCompatibleWithBuild) return true;
+    const snapshot = this.actor.getSnapshot();
+    // Only a live instance has properties to be incompatible with; a queued or fresh start
+    // will be made for whoever asks.
+    const live =
+      snapshot.matches({ instance: 'substantiated' }) ||
+      snapshot.matches({ instance: { substantiating: 'connecting' } }) ||
+      snapshot.matches({ instance: { substantiating: { starting: 'booting' } } }) ||
+      snapshot.matches({ instance: { substantiating: { checking: 'running' } } });
+    if (!live) return true;
+    return provider.isCompatibleWithBuild(props, snapshot.context.props as P | undefined);
+  }
+
+  checkPassword(password: string): boolean {
+    return this.#credentials.verify(password);
+  }
+
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#shutDown();
+    return this.#shutdown;
+  }
+
+  persist(): PersistedWorkerSnapshot {
+    return toPersisted(this.actor.getPersistedSnapshot());
+  }
+
+  async #shutDown(): Promise<void> {
+    const { actor } = this;
+    if (actor.getSnapshot().status === 'active') {
+      const done = new Promise<void>((resolve) => {
+        const subscription = actor.subscribe((snapshot) => {
+          if (instanceState(snapshot) !== 'shutDown') return;
+          subscription.unsubscribe();
+          resolve();
+        });
+      });
+      actor.send({ type: 'shutdown' });
+      if (this.#state() !== 'shutDown') await done;
+      // Nothing can happen any more; stopping the actor also clears a pending quarantine
+      // timer that would otherwise keep the process alive.
+      actor.stop();
+    }
+    this.#settle([...this.#waiters.keys()], { status: 'shutDown' });
+    this.#releaseStopWaiters();
+    this.#events.complete();
+  }
+
+  #onMachineEvent(event: WorkerMachineEmitted): void {
+    const worker = this.name;
+    switch (event.type) {
+      case 'settle':
+        return this.#settle(event.waiters, event.outcome);
+      case 'connectionDropped':
+        return disconnect(event.connection);
+      case 'connectionRejected':
+        this.#rejections.set(event.connection, event.reason);
+        disconnect(event.connection);
+        return this.#emit({ type: 'connectionRejected', worker, reason: event.reason });
+      case 'attached':
+      case 'detached':
+        return this.#emit({ type: event.type, worker });
+      case 'quarantined':
+        this.#quarantineEnds = this.#now() + event.duration;
+        return this.#emit({ type: 'quarantined', worker, duration: event.duration });
+      case 'paused':
+        return this.#emit({ type: 'paused', worker, reason: event.reason });
+      case 'substantiationFailed':
+        return this.#emit({ type: 'substantiationFailed', worker, error: event.error });
+      default:
+        return this.#emit({ ...event, worker });
+    }
+  }
+
+  #onTransition(previous: WorkerSnapshot, current: WorkerSnapshot): void {
+    const [from, to] = [instanceState(previous), instanceState(current)];
+    const [was, is] = [previous.value.availability, current.value.availability];
+    if (from !== to) this.#emit({ type: 'state', worker: this.name, from, to });
+    if (was !== is) this.#emit({ type: 'availability', worker: this.name, from: was, to: is });
+    if (from === 'insubstantiating' && to !== 'insubstantiating') this.#releaseStopWaiters();
+  }
+
+  #settle(ids: number[], outcome: SubstantiationOutcome): void {
+    for (const id of ids) {
+      const waiter = this.#waiters.get(id);
+      if (!waiter) continue;
+      this.#waiters.delete(id);
+      if (outcome.status === 'substantiated') waiter.resolve(true);
+      else if (outcome.status === 'shutDown') waiter.resolve(false);
+      else if (outcome.status === 'failed') waiter.reject(outcome.error);
+      else waiter.reject(this.#unavailable(outcome.reason));
+    }
+  }
+
+  #unavailable(reason: UnavailableReason): LatentWorkerUnavailable {
+    const retryAfter =
+      reason === 'quarantined' ? Math.max(0, this.#quarantineEnds - this.#now()) : undefined;
+    return new LatentWorkerUnavailable(this.name, reason, retryAfter);
+  }
+
+  #releaseStopWaiters(): void {
+    const waiting = this.#stopWaiters;
+    this.#stopWaiters = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  #emit(event: WorkerEvent): void {
+    this.#events.next(event);
+  }
+
+  #state(): WorkerState {
+    return instanceState(this.actor.getSnapshot());
+  }
+
+  #retired(): boolean {
+    return this.actor.getSnapshot().status !== 'active' || this.#state() === 'shutDown';
+  }
+
+  #now(): number {
+    const clock = this.#options.clock as { now?: () => number } | undefined;
+    return clock?.now ? clock.now() : Date.now();
+  }
+}
+
+function disconnect(connection: Connection): void {
+  try {
+    Promise.resolve(connection.disconnect()).catch(() => undefined);
+  } catch {
+    // a connection that fails to close is gone as far as we are concerned
+  }
+}
