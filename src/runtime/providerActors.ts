@@ -15,9 +15,9 @@ type Report = (event: Omit<ProviderEvent, 'type' | 'worker'>) => void;
 
 /** One worker's provider, as its machine's actors call it. */
 interface ProviderPort {
-  start(input: StartInput, signal: AbortSignal): Promise<unknown>;
+  start(input: StartInput, call: { readonly signal: AbortSignal }): Promise<unknown>;
   stop(input: StopInput): Promise<void>;
-  check(signal: AbortSignal): Promise<CheckResult>;
+  check(call: { readonly signal: AbortSignal }): Promise<CheckResult>;
 }
 
 type ActorSystem = AnyActorRef['system'];
@@ -36,14 +36,15 @@ const portOf = (system: ActorSystem): ProviderPort => {
  */
 export const providedWorkerMachine = latentWorkerMachine.provide({
   actors: {
-    startInstance: fromProviderCall<unknown, StartInput>(({ input, signal, system }) =>
-      portOf(system).start(input, signal)
+    // The whole call is passed on, not its `signal`, so that the signal stays lazy.
+    startInstance: fromProviderCall<unknown, StartInput>((call) =>
+      portOf(call.system).start(call.input, call)
     ),
     stopInstance: fromProviderCall<void, StopInput>(({ input, system }) =>
       portOf(system).stop(input)
     ),
-    checkInstance: fromProviderCall<CheckResult, CheckInput>(({ signal, system }) =>
-      portOf(system).check(signal)
+    checkInstance: fromProviderCall<CheckResult, CheckInput>((call) =>
+      portOf(call.system).check(call)
     )
   }
 });
@@ -73,7 +74,7 @@ export function bindProvider<P>(
   };
 
   ports.set(system, {
-    start: (input, signal) =>
+    start: (input, call) =>
       track(
         'start',
         () =>
@@ -84,7 +85,9 @@ export function bindProvider<P>(
               return credentials.issue(input.generation);
             },
             props: input.props as P | undefined,
-            signal
+            get signal() {
+              return call.signal;
+            }
           }),
         (result) => classifyStartResult(result) === 'started'
       ),
@@ -99,10 +102,16 @@ export function bindProvider<P>(
         credentials.revoke(input.generation);
       }
     },
-    check: (signal) =>
+    check: (call) =>
       track(
         'check',
-        () => provider.checkInstance?.({ workerName, signal }) ?? { isGood: true },
+        () =>
+          provider.checkInstance?.({
+            workerName,
+            get signal() {
+              return call.signal;
+            }
+          }) ?? { isGood: true },
         (result) => result?.isGood === true
       )
   });

@@ -38,7 +38,27 @@ export type ProviderCallCreator<TOutput, TInput> = (args: {
   system: AnyActorSystem;
 }) => PromiseLike<TOutput> | TOutput;
 
-const controllers = new WeakMap<object, AbortController>();
+/**
+ * The call's abort signal, made on first read: an AbortController costs more than a whole
+ * instant provider call, and most stops and many starts never look at their signal.
+ */
+class LazySignal {
+  #controller: AbortController | undefined;
+  #aborted = false;
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.#aborted) this.#controller.abort();
+    return this.#controller.signal;
+  }
+
+  abort(): void {
+    this.#aborted = true;
+    this.#controller?.abort();
+  }
+}
+
+const signals = new WeakMap<object, LazySignal>();
 
 /**
  * Like XState's `fromPromise`, with the one difference the pairing invariant needs: an
@@ -55,26 +75,34 @@ export function fromProviderCall<TOutput, TInput>(
       if (snapshot.status !== 'active') return snapshot;
       switch (event.type) {
         case 'abort':
-          controllers.get(self)?.abort();
+          signals.get(self)?.abort();
           return snapshot;
         case 'providerCall.resolve':
           return { ...snapshot, status: 'done', output: event.output as TOutput, input: undefined };
         case 'providerCall.reject':
           return { ...snapshot, status: 'error', error: event.error, input: undefined };
         case 'xstate.stop':
-          controllers.get(self)?.abort();
+          signals.get(self)?.abort();
           return { ...snapshot, status: 'stopped', input: undefined };
       }
     },
     start: (snapshot, { self, system }) => {
       if (snapshot.status !== 'active') return;
-      const controller = new AbortController();
-      controllers.set(self, controller);
+      const lazy = new LazySignal();
+      signals.set(self, lazy);
       const settle = (event: ProviderCallEvent) => {
         if (self.getSnapshot().status === 'active') self.send(event);
       };
       new Promise<TOutput>((resolve) =>
-        resolve(creator({ input: snapshot.input as TInput, signal: controller.signal, system }))
+        resolve(
+          creator({
+            input: snapshot.input as TInput,
+            get signal() {
+              return lazy.signal;
+            },
+            system
+          })
+        )
       ).then(
         (output) => settle({ type: 'providerCall.resolve', output }),
         (error: unknown) => settle({ type: 'providerCall.reject', error })
