@@ -1,0 +1,79 @@
+import type { Connection, Provider } from '../src/index.js';
+
+type State = 'idle' | 'starting' | 'connecting' | 'substantiated' | 'stopping';
+
+/**
+ * The yardstick: the same Promise API as a LatentWorker's happy path, hand-written as a
+ * switch over states with no statechart library, no timers and no events. It shows what the
+ * lifecycle costs when nothing but the bare transitions is paid for.
+ */
+export class SwitchWorker {
+  state: State = 'idle';
+  #attachedEarly = false;
+  #waiters: Array<(ok: boolean) => void> = [];
+  #stopped: Array<() => void> = [];
+
+  constructor(
+    readonly name: string,
+    private readonly provider: Provider
+  ) {}
+
+  substantiate(): Promise<boolean> {
+    switch (this.state) {
+      case 'substantiated':
+        return Promise.resolve(true);
+      case 'idle':
+        this.state = 'starting';
+        void Promise.resolve(
+          this.provider.startInstance({
+            workerName: this.name,
+            password: '',
+            props: undefined,
+            signal: new AbortController().signal
+          })
+        ).then(() => this.#started());
+        return new Promise((resolve) => this.#waiters.push(resolve));
+      default:
+        return new Promise((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  attached(_connection: Connection): void {
+    switch (this.state) {
+      case 'starting':
+        this.#attachedEarly = true;
+        return;
+      case 'connecting':
+        return this.#substantiated();
+      default:
+        throw new Error(`attach while ${this.state}`);
+    }
+  }
+
+  insubstantiate(): Promise<void> {
+    switch (this.state) {
+      case 'substantiated':
+        this.state = 'stopping';
+        void Promise.resolve(
+          this.provider.stopInstance({ workerName: this.name, fast: false })
+        ).then(() => {
+          this.state = 'idle';
+          for (const resolve of this.#stopped.splice(0)) resolve();
+        });
+        return new Promise((resolve) => this.#stopped.push(resolve));
+      default:
+        return Promise.resolve();
+    }
+  }
+
+  #started(): void {
+    this.state = 'connecting';
+    if (this.#attachedEarly) this.#substantiated();
+  }
+
+  #substantiated(): void {
+    this.#attachedEarly = false;
+    this.state = 'substantiated';
+    for (const resolve of this.#waiters.splice(0)) resolve(true);
+  }
+}
