@@ -33,6 +33,7 @@ export {
   type WorkerMachineEvent,
   type WorkerSettings
 } from './machines/latentWorker/index.js';
+export { toMermaid } from './machines/mermaid.js';
 export type {
   CheckContext,
   CheckResult,

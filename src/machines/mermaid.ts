@@ -1,0 +1,77 @@
+import type { AnyStateMachine, StateNode } from 'xstate';
+
+type AnyStateNode = StateNode<never, never>;
+interface TransitionLike {
+  eventType: string;
+  target?: readonly AnyStateNode[] | undefined;
+  guard?: unknown;
+}
+
+/**
+ * A Mermaid `stateDiagram-v2` of a machine: nested and parallel states, invoked actors, and
+ * every transition that moves (targetless ones only run actions and are left out). No offline
+ * visualiser exists for XState 5; Mermaid renders in GitHub, GitLab and most Markdown viewers.
+ */
+export function toMermaid(machine: AnyStateMachine): string {
+  const root = machine.root as unknown as AnyStateNode;
+  const lines = ['stateDiagram-v2'];
+  const edges: string[] = [];
+  writeState(root, 1, lines, edges);
+  return [...lines, ...edges].join('\n') + '\n';
+}
+
+function writeState(node: AnyStateNode, depth: number, lines: string[], edges: string[]): void {
+  const pad = '  '.repeat(depth);
+  const id = mermaidId(node);
+  const children = Object.values(node.states) as AnyStateNode[];
+  lines.push(`${pad}state "${node.key}" as ${id}`);
+  if (node.type === 'final') lines.push(`${pad}${id} --> [*]`);
+  for (const invoke of node.invoke) {
+    lines.push(`${pad}${id} : invoke ${typeof invoke.src === 'string' ? invoke.src : invoke.id}`);
+  }
+  if (children.length > 0) {
+    lines.push(`${pad}state ${id} {`);
+    children.forEach((child, index) => {
+      if (node.type === 'parallel' && index > 0) lines.push(`${pad}  --`);
+      writeState(child, depth + 1, lines, edges);
+    });
+    const initial = node.initial?.target[0] as AnyStateNode | undefined;
+    if (initial) lines.push(`${pad}  [*] --> ${mermaidId(initial)}`);
+    lines.push(`${pad}}`);
+  }
+  const transitions = [...node.transitions.values()].flat() as TransitionLike[];
+  for (const transition of [...transitions, ...((node.always ?? []) as TransitionLike[])]) {
+    for (const target of transition.target ?? []) {
+      edges.push(`  ${id} --> ${mermaidId(target)} : ${label(transition)}`);
+    }
+  }
+}
+
+function mermaidId(node: AnyStateNode): string {
+  return node.path.length ? node.path.join('__') : node.machine.id;
+}
+
+function label(transition: TransitionLike): string {
+  const event = transition.eventType
+    .replace(/^xstate\.done\.actor\.(.+)$/, 'done($1)')
+    .replace(/^xstate\.error\.actor\.(.+)$/, 'error($1)')
+    .replace(/^xstate\.after\.([^.]+)\..*$/, 'after $1');
+  const guard = guardName(transition.guard);
+  return `${event || 'always'}${guard ? ` [${guard}]` : ''}`;
+}
+
+function guardName(guard: unknown): string | undefined {
+  if (!guard) return undefined;
+  if (typeof guard === 'string') return guard;
+  if (typeof guard === 'function') {
+    const { stateValue } = guard as { stateValue?: unknown };
+    return stateValue ? `in ${leafPath(stateValue)}` : guard.name;
+  }
+  return (guard as { type?: string }).type;
+}
+
+function leafPath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? [];
+  return child === undefined ? String(key) : `${key}.${leafPath(child)}`;
+}
