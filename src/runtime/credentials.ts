@@ -3,23 +3,29 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 /**
  * The password of each started instance: random per start, stable until that instance is
  * stopped. Kept out of the machine's context so it never reaches an inspector or a snapshot.
+ * Only the newest generation's password is live; one asked for an older or already stopped
+ * generation is handed out but never accepted, and never displaces the live one.
  */
 export class Credentials {
   #generation = -1;
   #password: string | undefined;
 
-  /** The password for the instance of `generation`, made on first use. */
+  /** A password for the instance of `generation`; the live one while that instance runs. */
   issue(generation: number): string {
-    if (this.#generation !== generation || this.#password === undefined) {
+    if (generation === this.#generation && this.#password !== undefined) return this.#password;
+    const password = randomBytes(15).toString('base64url');
+    if (generation > this.#generation) {
       this.#generation = generation;
-      this.#password = randomBytes(15).toString('base64url');
+      this.#password = password;
     }
-    return this.#password;
+    return password;
   }
 
   /** The instance of `generation` has been stopped: its password is void. */
   revoke(generation: number): void {
-    if (this.#generation === generation) this.#password = undefined;
+    if (generation < this.#generation) return;
+    this.#generation = generation;
+    this.#password = undefined;
   }
 
   /** Constant-time comparison with the live instance's password. */

@@ -74,15 +74,17 @@ export function bindProvider<P>(
   };
 
   ports.set(system, {
-    start: (input, call) =>
-      track(
+    start: (input, call) => {
+      let password: string | undefined;
+      return track(
         'start',
         () =>
           provider.startInstance({
             workerName,
-            // Made on first read: most instant providers never ask, and randomness is costly.
+            // Made on first read (most instant providers never ask, and randomness is
+            // costly), then fixed for this context whatever happens to the live password.
             get password() {
-              return credentials.issue(input.generation);
+              return (password ??= credentials.issue(input.generation));
             },
             props: input.props as P | undefined,
             get signal() {
@@ -90,7 +92,8 @@ export function bindProvider<P>(
             }
           }),
         (result) => classifyStartResult(result) === 'started'
-      ),
+      );
+    },
     stop: async (input) => {
       try {
         await track(
