@@ -1,7 +1,8 @@
-import { vi } from 'vitest';
+import { vi, type Mock } from 'vitest';
 import {
   ControllableProvider,
   createLatentWorker,
+  type Connection,
   type ControllableProviderOptions,
   type LatentWorker,
   type LatentWorkerOptions,
@@ -18,12 +19,19 @@ export interface Harness {
   flush(): Promise<void>;
   /** Advance fake time by `ms`, running timers and the reactions they cause. */
   advance(ms: number): Promise<void>;
+  /** `worker.substantiate()`, observed without awaiting it. */
+  substantiate(props?: Props, options?: { signal?: AbortSignal }): Tracked<boolean>;
+  /** The provider calls made so far, in order ('start', 'stop', 'check'). */
+  calls(): string[];
+  /** The events of one type, narrowed. */
+  eventsOf<T extends WorkerEvent['type']>(type: T): Extract<WorkerEvent, { type: T }>[];
 }
 
 /**
  * One worker on a controllable provider, under vitest fake timers (call `vi.useFakeTimers()`
  * in the test file). Mirrors Buildbot's `LatentController` defaults: start and stop are
  * completed by hand, the worker connects during the start and disconnects during the stop.
+ * Unlike Buildbot's harness, nothing here advances time on its own (no +1 s per request).
  */
 export function harness(
   options: Partial<LatentWorkerOptions<Props>> = {},
@@ -45,18 +53,36 @@ export function harness(
     advance: async (ms) => {
       await vi.advanceTimersByTimeAsync(ms);
       await flush();
-    }
+    },
+    substantiate: (props, substantiateOptions) =>
+      track(worker.substantiate(props, substantiateOptions)),
+    calls: () =>
+      events.flatMap((e) => (e.type === 'provider' && e.phase === 'begin' ? [e.call] : [])),
+    eventsOf: <T extends WorkerEvent['type']>(type: T) =>
+      events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type)
   };
 }
 
-/** Observes a promise without awaiting it: `settled()` says whether and how it ended. */
-export function track<T>(promise: Promise<T>) {
-  const state: { status: 'pending' | 'fulfilled' | 'rejected'; value?: T; error?: unknown } = {
-    status: 'pending'
-  };
+export interface Tracked<T> {
+  status: 'pending' | 'fulfilled' | 'rejected';
+  value?: T;
+  error?: unknown;
+}
+
+/** Observes a promise without awaiting it: `status` says whether and how it ended. */
+export function track<T>(promise: Promise<T>): Tracked<T> {
+  const state: Tracked<T> = { status: 'pending' };
   promise.then(
     (value) => Object.assign(state, { status: 'fulfilled', value }),
     (error: unknown) => Object.assign(state, { status: 'rejected', error })
   );
   return state;
+}
+
+/**
+ * A connection whose `disconnect()` only records the request: the test reports the actual
+ * close with `worker.detached(connection)`, as a slow network would, late.
+ */
+export function slowConnection(): Connection & { disconnect: Mock<() => void> } {
+  return { disconnect: vi.fn<() => void>() };
 }

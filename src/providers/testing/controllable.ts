@@ -68,6 +68,8 @@ export class ControllableProvider<P = Record<string, unknown>> implements Provid
   /** The properties the running instance was started with. */
   startedKind: unknown;
   connection: Connection | undefined;
+  /** What `attached()` threw when the worker refused an automatic connect. */
+  readonly refusedConnections: unknown[] = [];
   readonly buildsMayBeIncompatible: boolean;
 
   #options: ControllableProviderOptions<P>;
@@ -146,7 +148,7 @@ export class ControllableProvider<P = Record<string, unknown>> implements Provid
     this.#start = undefined;
     this.state = 'started';
     if (result instanceof Error) return pending.reject(result);
-    if (this.#options.autoConnect && result !== false) this.connect();
+    if (this.#options.autoConnect && result !== false) this.#connectRefusable();
     pending.resolve(result);
   }
 
@@ -178,6 +180,18 @@ export class ControllableProvider<P = Record<string, unknown>> implements Provid
       throw error;
     }
     return connection;
+  }
+
+  /**
+   * The worker's own connect during a start: a refusal (the substantiation was cancelled
+   * meanwhile) is the worker's answer to the instance, not the start's outcome.
+   */
+  #connectRefusable(): void {
+    try {
+      this.connect();
+    } catch (error) {
+      this.refusedConnections.push(error);
+    }
   }
 
   /** The instance's worker disconnects. */
