@@ -130,6 +130,13 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     if (typeof connection?.disconnect !== 'function') {
       throw new TypeError(`${this.name}.attached: connection must have a disconnect() method`);
     }
+    if (this.actor.getSnapshot().status !== 'active') {
+      // Shut down and stopped: no machine is left to turn the connection away.
+      disconnect(connection);
+      throw new LatentWorkerConnectionRejected(
+        `${this.name}.attached: rejected, the worker is shut down (state shutDown)`
+      );
+    }
     this.actor.send({ type: 'attach', connection });
     const reason = this.#rejections.get(connection);
     if (reason !== undefined) {
