@@ -57,6 +57,16 @@ export {
   type ExecResult,
   type RemoteExecution
 } from './runtime/exec.js';
+export { createFleet } from './runtime/fleet/createFleet.js';
+export type * from './runtime/fleet/events.js';
+export type {
+  BuildHandle,
+  BuildOutcome,
+  BuildRequest,
+  Fleet,
+  FleetOptions,
+  Lease
+} from './runtime/fleet/types.js';
 export type { Clock, InspectionObserver, LatentWorkerOptions } from './runtime/options.js';
 export type { PersistedWorkerSnapshot } from './runtime/persistence.js';
 export type { WorkerAvailability, WorkerState, WorkerStatus } from './runtime/status.js';

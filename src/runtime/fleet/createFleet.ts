@@ -1,0 +1,317 @@
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { Registry } from 'prom-client';
+import { LatentWorkerConnectionLost, LatentWorkerError } from '../../errors.js';
+import type { BuildResult } from '../../machines/latentWorker/types.js';
+import type { LatentWorker } from '../createLatentWorker.js';
+import type { WorkerEvent } from '../events.js';
+import { chooseWorker, findRecyclable } from './dispatch.js';
+import type { FleetEvent } from './events.js';
+import type { AbortCause, Attempt, Ending, Job } from './job.js';
+import { createLease } from './lease.js';
+import { FleetMetrics } from './metrics.js';
+import { judgeBuild, judgeSubstantiation, reportedResult, toError } from './outcome.js';
+import { needsStart, WorkerPool, type Category, type WorkerEntry } from './pool.js';
+import { RequestQueue, type QueueNode } from './queue.js';
+import type { BuildHandle, BuildOutcome, BuildRequest, Fleet, FleetOptions } from './types.js';
+import { resolveFleetOptions, resolveRequest } from './validate.js';
+
+/**
+ * Creates a fleet: an orchestrator core that queues build requests and runs each on one of
+ * `workers`, starting instances on demand. Bad options throw a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * const fleet = createFleet({ workers: [w1, w2] });
+ * const { outcome } = fleet.submit({ props, run: async (lease) => { await build(lease); } });
+ * console.log((await outcome).result); // 'success'
+ * await fleet.shutdown();
+ * ```
+ */
+export function createFleet<P = Record<string, unknown>>(options: FleetOptions<P>): Fleet<P> {
+  return new FleetRuntime(options);
+}
+
+class FleetRuntime<P> implements Fleet<P> {
+  readonly workers: readonly LatentWorker<P>[];
+  readonly events$: Observable<FleetEvent>;
+  readonly metrics: Registry;
+
+  readonly #pool: WorkerPool<P>;
+  readonly #queue = new RequestQueue<Job<P>>();
+  readonly #events = new Subject<FleetEvent>();
+  readonly #stats: FleetMetrics;
+  /** Every request not finished yet. */
+  readonly #active = new Set<Job<P>>();
+  readonly #subscriptions: Subscription[];
+  readonly #maxAttempts: number;
+  #nextId = 0;
+  /** Something changed since the last dispatch pass began. */
+  #dirty = false;
+  #passing = false;
+  #closing = false;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: FleetOptions<P>) {
+    const { workers, maxConcurrentStarts, maxAttempts } = resolveFleetOptions(options);
+    this.workers = workers;
+    this.#maxAttempts = maxAttempts;
+    this.#pool = new WorkerPool(workers, maxConcurrentStarts);
+    this.#stats = new FleetMetrics(workers, () => this.#queue.size);
+    this.metrics = this.#stats.registry;
+    this.events$ = this.#events.asObservable();
+    this.#subscriptions = this.#pool.entries.map((entry) =>
+      entry.worker.events$.subscribe((event) => this.#onWorkerEvent(entry, event))
+    );
+  }
+
+  submit(request: BuildRequest<P>): BuildHandle {
+    const { allowed, maxAttempts } = resolveRequest(request, this.#pool, this.#maxAttempts);
+    let settle!: (outcome: BuildOutcome) => void;
+    const outcome = new Promise<BuildOutcome>((resolve) => (settle = resolve));
+    const job: Job<P> = {
+      id: ++this.#nextId,
+      request,
+      allowed,
+      maxAttempts,
+      outcome,
+      settle,
+      attempts: 0,
+      node: undefined,
+      queuedAt: 0,
+      current: undefined,
+      worker: undefined,
+      cancelled: false,
+      finished: false
+    };
+    this.#active.add(job);
+    if (this.#closing) this.#finish(job, { kind: 'finish', result: 'retry', reason: 'shutdown' });
+    else this.#enqueue(job, 'submitted');
+    return { id: job.id, outcome, cancel: () => this.#cancel(job) };
+  }
+
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#shutDown();
+    return this.#shutdown;
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#closing = true;
+    const outcomes = [...this.#active].map((job) => job.outcome);
+    const stopping = new LatentWorkerError('the fleet is shutting down');
+    for (const job of [...this.#active]) {
+      if (job.current) this.#abort(job.current, 'shutdown', stopping);
+      else this.#finish(job, { kind: 'finish', result: 'retry', reason: 'shutdown' });
+    }
+    await Promise.all(this.workers.map((worker) => worker.shutdown()));
+    await Promise.all(outcomes);
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#events.complete();
+  }
+
+  #cancel(job: Job<P>): void {
+    if (job.finished || job.cancelled) return;
+    job.cancelled = true;
+    if (!job.current) {
+      this.#finish(job, { kind: 'finish', result: 'cancelled', reason: 'cancelled' });
+      return;
+    }
+    // Substantiating: leaves the substantiation (cancelled only if nobody else waits on it).
+    // Running: the build is asked to stop through its lease.
+    this.#abort(job.current, 'cancel', new LatentWorkerError(`build ${job.id} was cancelled`));
+  }
+
+  #enqueue(job: Job<P>, reason: 'submitted' | 'retry', error?: Error): void {
+    job.queuedAt = Date.now();
+    job.node = reason === 'submitted' ? this.#queue.push(job) : this.#queue.insertInOrder(job);
+    this.#emit({ type: 'queued', id: job.id, reason, ...(error ? { error } : {}) });
+    this.#schedule();
+  }
+
+  /** Runs a dispatch pass soon; changes made meanwhile run another one after it. */
+  #schedule(): void {
+    this.#dirty = true;
+    if (this.#passing || this.#closing) return;
+    this.#passing = true;
+    void this.#dispatchLoop();
+  }
+
+  async #dispatchLoop(): Promise<void> {
+    try {
+      // Let the change that asked for this pass finish first.
+      await Promise.resolve();
+      while (this.#dirty && !this.#closing) {
+        this.#dirty = false;
+        await this.#pass();
+      }
+    } finally {
+      this.#passing = false;
+    }
+  }
+
+  /** Walks the waiting requests in order, stopping as soon as no worker could take any. */
+  async #pass(): Promise<void> {
+    const queue = this.#queue;
+    for (let node = queue.first(); node && this.#pool.hasRoom(); node = queue.after(node)) {
+      const job = node.value;
+      const choice = await chooseWorker(job, this.#pool);
+      if (node.removed || this.#closing) continue;
+      if (choice) {
+        this.#dispatch(job, choice.entry, choice.via);
+        continue;
+      }
+      const stale = await findRecyclable(job, this.#pool, () => this.#waitingAfter(node));
+      if (stale && !node.removed && !this.#closing) this.#recycle(job, stale);
+    }
+  }
+
+  *#waitingAfter(node: QueueNode<Job<P>>): Iterable<Job<P>> {
+    for (let next = this.#queue.after(node); next; next = this.#queue.after(next)) {
+      yield next.value;
+    }
+  }
+
+  #recycle(job: Job<P>, entry: WorkerEntry<P>): void {
+    this.#emit({ type: 'recycled', id: job.id, worker: entry.worker.name });
+    void entry.worker.insubstantiate();
+    this.#dispatch(job, entry, 'restarting');
+  }
+
+  #dispatch(job: Job<P>, entry: WorkerEntry<P>, via: Category): void {
+    if (job.node) this.#queue.remove(job.node);
+    job.node = undefined;
+    job.attempts++;
+    job.worker = entry.worker.name;
+    const attempt: Attempt<P> = {
+      job,
+      entry,
+      number: job.attempts,
+      controller: new AbortController(),
+      abortedFor: undefined,
+      connection: undefined,
+      connectionLost: () =>
+        this.#abort(
+          attempt,
+          'connectionLost',
+          new LatentWorkerConnectionLost(`worker ${entry.worker.name} lost its connection`)
+        )
+    };
+    job.current = attempt;
+    entry.leases++;
+    entry.substantiating++;
+    // Counted before the provider is called, so that a burst never exceeds the cap.
+    if (needsStart(via)) this.#pool.reserveStart(entry);
+    this.#stats.dispatched(job.queuedAt);
+    this.#emit({
+      type: 'dispatched',
+      id: job.id,
+      worker: entry.worker.name,
+      attempt: attempt.number,
+      via
+    });
+    this.#pool.classify(entry);
+    entry.worker.substantiate(job.request.props, { signal: attempt.controller.signal }).then(
+      (up) => this.#substantiated(attempt, up),
+      (error: unknown) => this.#substantiationFailed(attempt, toError(error))
+    );
+  }
+
+  #substantiated(attempt: Attempt<P>, up: boolean): void {
+    const { job, entry } = attempt;
+    this.#leaveSubstantiation(entry);
+    if (job.cancelled || this.#closing || !up) {
+      const error = new LatentWorkerError(`worker ${entry.worker.name} is shut down`);
+      return this.#end(attempt, judgeSubstantiation(attempt, this.#closing, error));
+    }
+    this.#startBuild(attempt);
+  }
+
+  #substantiationFailed(attempt: Attempt<P>, error: Error): void {
+    this.#leaveSubstantiation(attempt.entry);
+    this.#end(attempt, judgeSubstantiation(attempt, this.#closing, error));
+  }
+
+  #leaveSubstantiation(entry: WorkerEntry<P>): void {
+    entry.substantiating--;
+    this.#pool.substantiationSettled(entry);
+  }
+
+  #startBuild(attempt: Attempt<P>): void {
+    const { job, entry } = attempt;
+    const { worker } = entry;
+    attempt.connection = worker.connection;
+    entry.running.add(attempt);
+    worker.buildStarted();
+    this.#pool.classify(entry);
+    if (!attempt.connection) attempt.connectionLost();
+    const lease = createLease(worker, attempt.controller.signal, attempt.number);
+    new Promise<BuildResult | void>((resolve) => resolve(job.request.run(lease))).then(
+      (result) => this.#buildEnded(attempt, { result }),
+      (error: unknown) => this.#buildEnded(attempt, { error: toError(error) })
+    );
+  }
+
+  #buildEnded(attempt: Attempt<P>, end: { result?: unknown; error?: Error }): void {
+    const { entry } = attempt;
+    entry.running.delete(attempt);
+    const ending = judgeBuild(attempt, end);
+    // A worker shut down under the build has nothing left to account it to.
+    if (entry.worker.status.state !== 'shutDown')
+      entry.worker.buildFinished(reportedResult(ending));
+    this.#end(attempt, ending);
+  }
+
+  /** The attempt is over: free its room on the worker, then finish or requeue the request. */
+  #end(attempt: Attempt<P>, ending: Ending): void {
+    const { job, entry } = attempt;
+    entry.leases--;
+    job.current = undefined;
+    this.#pool.classify(entry);
+    if (ending.kind === 'finish') this.#finish(job, ending);
+    else if (this.#closing)
+      this.#finish(job, { ...ending, kind: 'finish', result: 'retry', reason: 'shutdown' });
+    else if (job.attempts >= job.maxAttempts) {
+      this.#finish(job, { ...ending, kind: 'finish', result: 'exception', reason: 'maxAttempts' });
+    } else this.#enqueue(job, 'retry', ending.error);
+    this.#schedule();
+  }
+
+  #finish(job: Job<P>, ending: Extract<Ending, { kind: 'finish' }>): void {
+    if (job.finished) return;
+    job.finished = true;
+    if (job.node) this.#queue.remove(job.node);
+    job.node = undefined;
+    this.#active.delete(job);
+    const { result, reason, error } = ending;
+    const outcome: BuildOutcome = {
+      result,
+      attempts: job.attempts,
+      ...(job.worker !== undefined ? { worker: job.worker } : {}),
+      ...(error ? { error } : {})
+    };
+    this.#stats.finished(result);
+    this.#emit({ type: 'finished', id: job.id, reason, ...outcome });
+    job.settle(outcome);
+  }
+
+  #abort(attempt: Attempt<P>, cause: AbortCause, reason: Error): void {
+    if (attempt.abortedFor) return;
+    attempt.abortedFor = cause;
+    attempt.controller.abort(reason);
+  }
+
+  #onWorkerEvent(entry: WorkerEntry<P>, event: WorkerEvent): void {
+    if (event.type === 'provider' && event.call === 'start') {
+      if (event.phase === 'begin') this.#pool.startBegan(entry);
+      else this.#pool.startEnded(entry);
+    }
+    this.#stats.workerEvent(event);
+    const connection = entry.worker.connection;
+    for (const build of entry.running) if (build.connection !== connection) build.connectionLost();
+    this.#pool.classify(entry);
+    this.#schedule();
+  }
+
+  #emit(event: FleetEvent): void {
+    this.#events.next(event);
+  }
+}

@@ -1,0 +1,140 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LatentWorkerCannotSubstantiate, LatentWorkerFailedToSubstantiate } from '../../errors.js';
+import type { BuildResult } from '../../machines/latentWorker/types.js';
+import type { LatentWorker } from '../createLatentWorker.js';
+import type { WorkerEvent } from '../events.js';
+
+const SECONDS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1200];
+
+/** When a worker began substantiating, and whether that substantiation failed. */
+interface Substantiation {
+  began: number;
+  failed: boolean;
+}
+
+/**
+ * A fleet's Prometheus metrics, in a registry of its own (mount it, or merge it with others):
+ * instances by state, provider starts and stops by outcome, substantiation failures by
+ * reason, substantiation time, queue length and wait, and builds by result.
+ */
+export class FleetMetrics {
+  readonly registry = new Registry();
+  readonly #substantiations = new Map<string, Substantiation>();
+  readonly #starts: Counter<'outcome'>;
+  readonly #stops: Counter<'outcome'>;
+  readonly #failures: Counter<'reason'>;
+  readonly #substantiationSeconds: Histogram<'outcome'>;
+  readonly #queueWaitSeconds: Histogram;
+  readonly #builds: Counter<'result'>;
+
+  constructor(workers: readonly LatentWorker<unknown>[], queueLength: () => number) {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'latent_workers_instances',
+      help: 'Workers by instance state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const state of ['idle', 'substantiating', 'substantiated', 'insubstantiating'])
+          this.set({ state }, 0);
+        for (const worker of workers) this.inc({ state: worker.status.state });
+      }
+    });
+    new Gauge({
+      name: 'latent_workers_queue_length',
+      help: 'Build requests waiting for a worker',
+      registers,
+      collect() {
+        this.set(queueLength());
+      }
+    });
+    this.#starts = new Counter({
+      name: 'latent_workers_starts_total',
+      help: 'Provider startInstance calls by outcome (started, refused, error)',
+      labelNames: ['outcome'],
+      registers
+    });
+    this.#stops = new Counter({
+      name: 'latent_workers_stops_total',
+      help: 'Provider stopInstance calls by outcome (stopped, error)',
+      labelNames: ['outcome'],
+      registers
+    });
+    this.#failures = new Counter({
+      name: 'latent_workers_substantiation_failures_total',
+      help: 'Failed substantiations by reason (timeout, cannot_substantiate, failed)',
+      labelNames: ['reason'],
+      registers
+    });
+    this.#substantiationSeconds = new Histogram({
+      name: 'latent_workers_substantiation_duration_seconds',
+      help: 'Time from the start of a substantiation to its end, by outcome',
+      labelNames: ['outcome'],
+      buckets: SECONDS,
+      registers
+    });
+    this.#queueWaitSeconds = new Histogram({
+      name: 'latent_workers_queue_wait_seconds',
+      help: 'Time a build request waited in the queue before each dispatch',
+      buckets: SECONDS,
+      registers
+    });
+    this.#builds = new Counter({
+      name: 'latent_workers_builds_total',
+      help: 'Finished build requests by result',
+      labelNames: ['result'],
+      registers
+    });
+  }
+
+  workerEvent(event: WorkerEvent): void {
+    switch (event.type) {
+      case 'provider':
+        if (event.phase === 'begin' || event.call === 'check') return;
+        if (event.call === 'stop') this.#stops.inc({ outcome: event.ok ? 'stopped' : 'error' });
+        else this.#starts.inc({ outcome: startOutcome(event.ok, event.error) });
+        return;
+      case 'substantiationFailed': {
+        this.#failures.inc({ reason: failureReason(event.error) });
+        const current = this.#substantiations.get(event.worker);
+        if (current) current.failed = true;
+        return;
+      }
+      case 'state':
+        if (event.from === 'substantiating') this.#endSubstantiation(event.worker, event.to);
+        if (event.to === 'substantiating') {
+          this.#substantiations.set(event.worker, { began: Date.now(), failed: false });
+        }
+        return;
+    }
+  }
+
+  dispatched(queuedAt: number): void {
+    this.#queueWaitSeconds.observe((Date.now() - queuedAt) / 1000);
+  }
+
+  finished(result: BuildResult): void {
+    this.#builds.inc({ result });
+  }
+
+  #endSubstantiation(worker: string, to: string): void {
+    const current = this.#substantiations.get(worker);
+    if (!current) return;
+    this.#substantiations.delete(worker);
+    const outcome =
+      to === 'substantiated' ? 'substantiated' : current.failed ? 'failed' : 'cancelled';
+    this.#substantiationSeconds.observe({ outcome }, (Date.now() - current.began) / 1000);
+  }
+}
+
+function startOutcome(ok: boolean, error: unknown): string {
+  if (ok) return 'started';
+  return error === undefined ? 'refused' : 'error';
+}
+
+function failureReason(error: Error): string {
+  if (error instanceof LatentWorkerCannotSubstantiate) return 'cannot_substantiate';
+  if (error instanceof LatentWorkerFailedToSubstantiate && error.timedOut) return 'timeout';
+  return 'failed';
+}

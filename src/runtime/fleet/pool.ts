@@ -1,0 +1,148 @@
+import type { Connection } from '../../machines/latentWorker/types.js';
+import type { LatentWorker } from '../createLatentWorker.js';
+import { instanceState } from '../status.js';
+
+/**
+ * How a worker could take one more build, best first: a `substantiated` instance with room;
+ * an `idle` worker to start; a `substantiating` one to join; a `restarting` one (stopping,
+ * disconnected, or cancelling its start) whose next start would serve the build.
+ */
+export type Category = 'substantiated' | 'idle' | 'substantiating' | 'restarting';
+export const PREFERENCE: readonly Category[] = [
+  'substantiated',
+  'idle',
+  'substantiating',
+  'restarting'
+];
+
+/** Categories whose dispatch makes the provider start an instance. */
+export const needsStart = (category: Category): boolean =>
+  category === 'idle' || category === 'restarting';
+
+/** A build the fleet is running on a worker, watched for a lost connection. */
+export interface RunningBuild {
+  connection: Connection | undefined;
+  connectionLost(): void;
+}
+
+/** The fleet's bookkeeping for one worker. */
+export class WorkerEntry<P> {
+  readonly worker: LatentWorker<P>;
+  readonly maxBuilds: number;
+  /** Attempts dispatched here and not yet ended (substantiating or running): the room used. */
+  leases = 0;
+  /** Attempts still waiting for their substantiation. */
+  substantiating = 0;
+  readonly running = new Set<RunningBuild>();
+  category: Category | undefined;
+  /** A start is expected for a request dispatched here, and counted against the cap. */
+  reserved = false;
+  startRunning = false;
+
+  constructor(worker: LatentWorker<P>) {
+    this.worker = worker;
+    this.maxBuilds = worker.actor.getSnapshot().context.settings.maxBuilds;
+  }
+}
+
+/**
+ * The workers sorted into their dispatch category, kept current from their events, and the
+ * fleet-wide count of starts: reserved at dispatch (before the provider is called) and
+ * released when the provider's start returns, so a burst can never exceed the cap.
+ */
+export class WorkerPool<P> {
+  readonly entries: readonly WorkerEntry<P>[];
+  readonly byName: ReadonlyMap<string, WorkerEntry<P>>;
+  readonly byCategory: Record<Category, Set<WorkerEntry<P>>> = {
+    substantiated: new Set(),
+    idle: new Set(),
+    substantiating: new Set(),
+    restarting: new Set()
+  };
+  readonly maxConcurrentStarts: number;
+  /** Reserved plus running starts. */
+  starts = 0;
+
+  constructor(workers: readonly LatentWorker<P>[], maxConcurrentStarts: number) {
+    this.entries = workers.map((worker) => new WorkerEntry(worker));
+    this.byName = new Map(this.entries.map((entry) => [entry.worker.name, entry]));
+    this.maxConcurrentStarts = maxConcurrentStarts;
+    for (const entry of this.entries) this.classify(entry);
+  }
+
+  canStart(): boolean {
+    return this.starts < this.maxConcurrentStarts;
+  }
+
+  /** Whether any request at all could be dispatched now (a cheap early exit for a pass). */
+  hasRoom(): boolean {
+    const { substantiated, idle, substantiating, restarting } = this.byCategory;
+    if (substantiated.size > 0 || substantiating.size > 0) return true;
+    return (idle.size > 0 || restarting.size > 0) && this.canStart();
+  }
+
+  classify(entry: WorkerEntry<P>): void {
+    const category = categorize(entry);
+    if (category === entry.category) return;
+    if (entry.category) this.byCategory[entry.category].delete(entry);
+    if (category) this.byCategory[category].add(entry);
+    entry.category = category;
+  }
+
+  reserveStart(entry: WorkerEntry<P>): void {
+    if (entry.reserved) return;
+    entry.reserved = true;
+    this.starts++;
+  }
+
+  startBegan(entry: WorkerEntry<P>): void {
+    entry.startRunning = true;
+    // The reservation becomes the running start; a start nobody reserved still counts.
+    if (entry.reserved) entry.reserved = false;
+    else this.starts++;
+  }
+
+  startEnded(entry: WorkerEntry<P>): void {
+    if (!entry.startRunning) return;
+    entry.startRunning = false;
+    this.starts--;
+  }
+
+  /** A substantiation settled: with nobody left waiting here, no reserved start will come. */
+  substantiationSettled(entry: WorkerEntry<P>): void {
+    if (entry.substantiating > 0 || !entry.reserved) return;
+    entry.reserved = false;
+    this.starts--;
+  }
+}
+
+function categorize<P>(entry: WorkerEntry<P>): Category | undefined {
+  const { worker } = entry;
+  if (entry.leases >= entry.maxBuilds || !worker.canStartBuild()) return undefined;
+  const snapshot = worker.actor.getSnapshot();
+  switch (instanceState(snapshot)) {
+    case 'idle':
+      return 'idle';
+    case 'substantiated':
+      return worker.connection ? 'substantiated' : 'restarting';
+    case 'substantiating':
+      // A cancelled start queues newcomers for a fresh start: that is a restart, and it must
+      // reserve a start. Joining the queued request of another dispatch would start the
+      // instance with that request's properties, so such a worker is skipped.
+      if (!isCancelling(snapshot)) return 'substantiating';
+      return entry.substantiating > 0 ? undefined : 'restarting';
+    case 'insubstantiating':
+      return entry.substantiating > 0 ? undefined : 'restarting';
+    default:
+      return undefined;
+  }
+}
+
+type Snapshot = ReturnType<LatentWorker<unknown>['actor']['getSnapshot']>;
+
+function isCancelling(snapshot: Snapshot): boolean {
+  return (
+    snapshot.matches({ instance: { substantiating: { starting: 'aborting' } } }) ||
+    snapshot.matches({ instance: { substantiating: { checking: 'aborting' } } })
+  );
+}

@@ -1,0 +1,66 @@
+import type { Observable } from 'rxjs';
+import type { Registry } from 'prom-client';
+import type { BuildResult } from '../../machines/latentWorker/types.js';
+import type { LatentWorker } from '../createLatentWorker.js';
+import type { ExecOptions, RemoteExecution } from '../exec.js';
+import type { FleetEvent } from './events.js';
+
+export interface FleetOptions<P> {
+  /** The workers the fleet dispatches to; names must be unique. The fleet drives their builds. */
+  workers: LatentWorker<P>[];
+  /** Provider starts running at once across the fleet. @default Infinity */
+  maxConcurrentStarts?: number;
+  /** Default for `BuildRequest.maxAttempts`. @default Infinity */
+  maxAttempts?: number;
+}
+
+/** An orchestrator core: queues build requests and runs each on a latent worker. */
+export interface Fleet<P> {
+  readonly workers: readonly LatentWorker<P>[];
+  submit(request: BuildRequest<P>): BuildHandle;
+  /** No new dispatch; waiting builds end `retry`; leases aborted; every worker shut down. */
+  shutdown(): Promise<void>;
+  readonly events$: Observable<FleetEvent>;
+  /** This fleet's Prometheus metrics (its own registry, not prom-client's global one). */
+  readonly metrics: Registry;
+}
+
+export interface BuildRequest<P> {
+  props?: P;
+  /** Allowed workers. @default all */
+  workerNames?: string[];
+  /** The build. `void` = 'success'; a throw = 'exception' (a `LatentWorkerConnectionLost`: 'retry'). */
+  run(lease: Lease<P>): Promise<BuildResult | void>;
+  /** Dispatches before the request ends `exception` with the last error. @default the fleet's */
+  maxAttempts?: number;
+}
+
+/** One attempt of a build on one worker. */
+export interface Lease<P> {
+  worker: LatentWorker<P>;
+  /** Aborted when the build must stop: connection lost, `cancel()`, fleet shutdown. */
+  signal: AbortSignal;
+  /** 1 for the first dispatch of the request, 2 for its first retry, … */
+  attempt: number;
+  /**
+   * Runs a command on the instance through the worker's connection (when it can run
+   * commands), with this lease's signal; rejects with `LatentWorkerConnectionLost` otherwise.
+   */
+  exec(command: string, args?: readonly string[], options?: ExecOptions): RemoteExecution;
+}
+
+export interface BuildHandle {
+  readonly id: number;
+  /** Settles once, never rejects. */
+  readonly outcome: Promise<BuildOutcome>;
+  /** While waiting or substantiating: 'cancelled'. While running: aborts the lease, then 'cancelled'. */
+  cancel(): void;
+}
+
+export interface BuildOutcome {
+  result: BuildResult;
+  /** The worker of the last attempt, if any. */
+  worker?: string;
+  attempts: number;
+  error?: Error;
+}
