@@ -238,7 +238,10 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       case 'settle':
         return this.#settle(event.waiters, event.outcome);
       case 'connectionDropped':
-        return disconnect(event.connection);
+        // The worker let go of the connection itself (idle stop, replaced by a newer one):
+        // to an observer it is gone just as if the agent had left.
+        disconnect(event.connection);
+        return this.#emit({ type: 'detached', worker });
       case 'connectionRejected':
         this.#rejections.set(event.connection, event.reason);
         disconnect(event.connection);
