@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { register } from 'prom-client';
+import { fleetHarness } from './support.js';
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+/** The value of one sample line of the Prometheus text, or undefined when absent. */
+function sample(text: string, line: string): number | undefined {
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+  return found === undefined ? undefined : Number(found.slice(line.length + 1));
+}
+
+describe('metrics', () => {
+  it('reports instances, starts, stops, failures, substantiation time, queue and builds', async () => {
+    const h = fleetHarness(['w1', 'w2'], {
+      worker: { maxBuilds: 1 },
+      provider: { autoStop: true }
+    });
+    const builds = [
+      h.submit({ workerNames: ['w1'] }),
+      h.submit({ workerNames: ['w1'] }),
+      h.submit({ workerNames: ['w2'] })
+    ];
+    await h.flush();
+    await h.advance(2500);
+    h.providers.w1!.completeStart(true);
+    h.providers.w2!.completeStart(false);
+    await h.flush();
+    let text = await h.fleet.metrics.metrics();
+    expect(sample(text, 'latent_workers_instances{state="substantiated"}')).toBe(1);
+    expect(sample(text, 'latent_workers_instances{state="idle"}')).toBe(1);
+    expect(sample(text, 'latent_workers_queue_length')).toBe(2); // w1's second build, w2's retry
+    expect(sample(text, 'latent_workers_starts_total{outcome="started"}')).toBe(1);
+    expect(sample(text, 'latent_workers_starts_total{outcome="refused"}')).toBe(1);
+    expect(sample(text, 'latent_workers_stops_total{outcome="stopped"}')).toBe(1);
+    expect(sample(text, 'latent_workers_substantiation_failures_total{reason="failed"}')).toBe(1);
+    expect(
+      sample(text, 'latent_workers_substantiation_duration_seconds_count{outcome="substantiated"}')
+    ).toBe(1);
+    expect(
+      sample(text, 'latent_workers_substantiation_duration_seconds_sum{outcome="substantiated"}')
+    ).toBe(2.5);
+    expect(
+      sample(
+        text,
+        'latent_workers_substantiation_duration_seconds_bucket{le="1",outcome="substantiated"}'
+      )
+    ).toBe(0);
+    expect(
+      sample(
+        text,
+        'latent_workers_substantiation_duration_seconds_bucket{le="5",outcome="substantiated"}'
+      )
+    ).toBe(1);
+
+    await h.advance(1500);
+    builds[0]!.finish('success');
+    await h.flush();
+    text = await h.fleet.metrics.metrics();
+    expect(sample(text, 'latent_workers_builds_total{result="success"}')).toBe(1);
+    // Waits: 0 s for builds 1 and 3, 4 s for build 2 (queued at 0, dispatched at 4 s).
+    expect(sample(text, 'latent_workers_queue_wait_seconds_count')).toBe(3);
+    expect(sample(text, 'latent_workers_queue_wait_seconds_sum')).toBe(4);
+    expect(sample(text, 'latent_workers_queue_length')).toBe(1);
+  });
+
+  it('uses a registry of its own, not the global one', async () => {
+    const a = fleetHarness(['w']);
+    const b = fleetHarness(['w']);
+    expect(a.fleet.metrics).not.toBe(b.fleet.metrics);
+    expect(a.fleet.metrics).not.toBe(register);
+    expect(await register.metrics()).not.toContain('latent_workers_');
+  });
+});
