@@ -17,7 +17,7 @@ import type { LatentWorker } from './createLatentWorker.js';
 import { Credentials } from './credentials.js';
 import type { WorkerEvent } from './events.js';
 import type { ResolvedOptions } from './options.js';
-import { toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
+import { fromPersisted, toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
 import { bindProvider, providedWorkerMachine } from './providerActors.js';
 import { instanceState, statusOf, type WorkerState, type WorkerStatus } from './status.js';
 
@@ -70,7 +70,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       id: name,
       systemId: name,
       input: { name, settings },
-      ...(snapshot ? { snapshot } : {}),
+      ...(snapshot ? { snapshot: fromPersisted(snapshot, name, settings) } : {}),
       ...(inspect ? { inspect } : {}),
       ...(clock ? { clock } : {})
     });
@@ -92,6 +92,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       }
     });
     this.actor.start();
+    if (snapshot) this.actor.send({ type: 'restore' });
   }
 
   get status(): WorkerStatus {

@@ -1,4 +1,4 @@
-import { and, assign, enqueueActions, sendTo, setup, stateIn } from 'xstate';
+import { and, assign, emit, enqueueActions, sendTo, setup, stateIn } from 'xstate';
 import { LatentWorkerSubstantiationCancelled, type LatentWorkerError } from '../../errors.js';
 import type { CheckResult } from '../../providers/provider.js';
 import {
@@ -226,6 +226,10 @@ export const latentWorkerMachine = setup({
       });
       enqueue.emit({ type: 'quarantined', duration });
     }),
+    reportQuarantine: emit(({ context }) => ({
+      type: 'quarantined' as const,
+      duration: context.quarantineDuration
+    })),
     pause: enqueueActions(({ enqueue }, params: { reason: string | undefined }) => {
       enqueue.assign({ pauseReason: params.reason });
       enqueue.emit({ type: 'paused', reason: params.reason });
@@ -401,6 +405,7 @@ export const latentWorkerMachine = setup({
                   target: '#latentWorker.instance.substantiated',
                   actions: ['acceptConnection', 'resolveWaiters']
                 },
+                restore: { target: 'connecting', reenter: true },
                 ...cancellable('#latentWorker.instance.insubstantiating')
               }
             },
@@ -502,6 +507,7 @@ export const latentWorkerMachine = setup({
             idling: {
               description: 'No build runs: the idle timer (buildWaitTimeout) is armed.',
               always: { guard: 'buildRunning', target: 'building' },
+              on: { restore: { target: 'idling', reenter: true } },
               after: {
                 buildWaitTimeout: {
                   guard: 'stopsWhenIdle',
@@ -573,6 +579,8 @@ export const latentWorkerMachine = setup({
           after: { quarantine: 'available' },
           on: {
             unpause: { target: 'available', actions: 'unpause' },
+            // The timer did not survive the restart: serve the quarantine again in full.
+            restore: { target: 'quarantined', reenter: true, actions: 'reportQuarantine' },
             // Already quarantined: the failure counts toward pausing, nothing more.
             'worker.failed': [
               {

@@ -72,6 +72,8 @@ export type WorkerMachineEvent =
   | { type: 'pause'; reason?: string }
   | { type: 'unpause' }
   | { type: 'shutdown' }
+  /** Sent once after restoring a persisted snapshot: XState does not persist timers. */
+  | { type: 'restore' }
   // raised internally
   | { type: 'substantiation.timedOut' }
   | { type: 'worker.failed' };

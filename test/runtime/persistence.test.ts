@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  ControllableProvider,
+  createLatentWorker,
+  LatentWorkerUnavailable,
+  type LatentWorkerOptions,
+  type PersistedWorkerSnapshot
+} from '../../src/index.js';
+import { harness, track, type Props } from '../support/harness.js';
+
+// worker.persist() and the `snapshot` option: what a restarted orchestrator gets back.
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+/** Restores `snapshot` on a fresh provider whose instance is in `instance`. */
+function restore(
+  snapshot: PersistedWorkerSnapshot,
+  options: Partial<LatentWorkerOptions<Props>> = {},
+  instance: ControllableProvider['state'] = 'stopped'
+) {
+  const provider = new ControllableProvider<Props>({ autoStop: true });
+  provider.state = instance;
+  // Through JSON, as a real restart would store it.
+  const stored = JSON.parse(JSON.stringify(snapshot)) as PersistedWorkerSnapshot;
+  const worker = createLatentWorker<Props>({
+    name: 'local',
+    provider,
+    snapshot: stored,
+    ...options
+  });
+  provider.bind(worker);
+  return { provider, worker };
+}
+
+describe('restoring a persisted worker', () => {
+  it('re-arms a quarantine, which then ends', async () => {
+    const h = harness({ pauseAfterFailures: Infinity });
+    h.worker.buildStarted();
+    h.worker.buildFinished('exception');
+    const { worker } = restore(h.worker.persist(), { pauseAfterFailures: Infinity });
+    expect(worker.status.availability).toBe('quarantined');
+    const refused = track(worker.substantiate());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(refused.error).toBeInstanceOf(LatentWorkerUnavailable);
+    expect((refused.error as LatentWorkerUnavailable).retryAfter).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(worker.status.availability).toBe('available');
+    expect(worker.status.nextQuarantine).toBe(20_000);
+  });
+
+  it('re-arms the idle timer of a substantiated instance', async () => {
+    const h = harness({ buildWaitTimeout: 5000 });
+    h.substantiate();
+    h.provider.completeStart(true);
+    await h.flush();
+    const { worker, provider } = restore(h.worker.persist(), { buildWaitTimeout: 5000 }, 'started');
+    expect(worker.status).toMatchObject({ state: 'substantiated', connected: false });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(provider.stops).toHaveLength(1);
+    expect(worker.status.state).toBe('idle');
+  });
+
+  it('takes its settings from the new options, not from the snapshot', async () => {
+    const h = harness({
+      pauseAfterFailures: Infinity,
+      maxBuilds: Infinity,
+      buildWaitTimeout: 5000
+    });
+    h.substantiate();
+    h.provider.completeStart(true);
+    await h.flush();
+    const { worker, provider } = restore(
+      h.worker.persist(),
+      { pauseAfterFailures: Infinity, buildWaitTimeout: 1000 },
+      'started'
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(provider.stops).toHaveLength(1);
+    // Infinity survives (JSON would have turned it into null, pausing at the first failure).
+    const failed = track(worker.substantiate());
+    provider.completeStart(false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failed.status).toBe('rejected');
+    expect(worker.status.availability).toBe('quarantined');
+  });
+
+  it('keeps a pause and its reason', () => {
+    const h = harness();
+    h.worker.pause('maintenance');
+    const { worker } = restore(h.worker.persist());
+    expect(worker.status).toMatchObject({ availability: 'paused', pauseReason: 'maintenance' });
+  });
+});
