@@ -1,0 +1,125 @@
+import { fc } from '@fast-check/vitest';
+import { expect } from 'vitest';
+import { CHECK_ANSWERS, START_ANSWERS, STOP_ANSWERS } from '../model/answers.js';
+import type { ModelSettings } from '../model/lifecycleModel.js';
+import { StepCommand, type Run, type Step } from './steps.js';
+
+/**
+ * `numRuns` for a property: `ci` unless FC_NUM_RUNS is set (vitest.setup.ts turns that into
+ * the global default, which explicit params would override).
+ */
+export function runs(ci: number): { numRuns?: number } {
+  return process.env.FC_NUM_RUNS ? {} : { numRuns: ci };
+}
+
+/** A test timeout that grows with FC_NUM_RUNS (`npm run test:deep`). */
+export const timeoutFor = (ci: number) =>
+  60_000 * Math.max(1, Number(process.env.FC_NUM_RUNS ?? 0) / ci);
+
+/**
+ * Timer lengths chosen so that no two timers that interact can fall due at the same instant:
+ * the clock moves in whole seconds and every length has its own remainder modulo 1 s.
+ */
+export const settingsArb: fc.Arbitrary<ModelSettings> = fc.record({
+  buildWaitTimeout: fc.constantFrom(2_700, 0, -1),
+  missingTimeout: fc.constantFrom(3_500, 0),
+  checkInstanceInterval: fc.constant(1_300),
+  healthCheck: fc.constantFrom(true, true, false),
+  pauseAfterFailures: fc.constantFrom(2, 3, 5),
+  quarantine: fc.constant({ initial: 1_100, factor: 2, max: 9_000 })
+});
+
+export const scriptArb = fc.record({
+  // Most starts succeed, so that runs get past the start; hangs are rare otherwise.
+  start: fc.array(
+    fc.oneof(
+      { arbitrary: fc.constant('started' as const), weight: 4 },
+      { arbitrary: fc.constant('hangs' as const), weight: 1 },
+      { arbitrary: fc.constantFrom(...START_ANSWERS), weight: 4 }
+    ),
+    { minLength: 1, maxLength: 6 }
+  ),
+  stop: fc.array(fc.constantFrom(...STOP_ANSWERS), { minLength: 1, maxLength: 3 }),
+  check: fc.array(fc.constantFrom(...CHECK_ANSWERS), { minLength: 1, maxLength: 3 })
+});
+
+const step = (weight: number, arb: fc.Arbitrary<Step>) => ({ weight, arbitrary: arb });
+
+/**
+ * Every orchestrator call, time, and provider answers, weighted to move the lifecycle along
+ * (a shutdown ends the interesting part of a run, so it is rare; `finish` always adds one).
+ */
+export const stepArb: fc.Arbitrary<StepCommand> = fc
+  .oneof(
+    step(
+      8,
+      fc.boolean().map((withdrawable) => ({ call: 'substantiate', withdrawable }))
+    ),
+    step(
+      2,
+      fc.nat(3).map((nth) => ({ call: 'withdraw', nth }))
+    ),
+    step(
+      3,
+      fc.boolean().map((fast) => ({ call: 'insubstantiate', fast }))
+    ),
+    step(5, fc.constant({ call: 'attach' })),
+    step(
+      3,
+      fc
+        .constantFrom('last', 'previous', 'unnamed')
+        .map((connection) => ({ call: 'detach', connection }))
+    ),
+    step(3, fc.constant({ call: 'buildStarted' })),
+    step(
+      3,
+      fc
+        .constantFrom(
+          'success',
+          'warnings',
+          'failure',
+          'skipped',
+          'exception',
+          'retry',
+          'cancelled'
+        )
+        .map((result) => ({ call: 'buildFinished', result }))
+    ),
+    step(1, fc.constant({ call: 'pause' })),
+    step(2, fc.constant({ call: 'unpause' })),
+    step(1, fc.constant({ call: 'shutdown' })),
+    step(
+      6,
+      fc.constantFrom(1_000, 2_000, 10_000).map((ms) => ({ call: 'advance', ms }))
+    ),
+    step(12, fc.constant({ call: 'release' }))
+  )
+  .map((s: Step) => new StepCommand(s));
+
+export function lifecycleArbitraries(maxCommands = 100) {
+  return {
+    settings: settingsArb,
+    script: scriptArb,
+    s: fc.scheduler(),
+    steps: fc.commands([stepArb], { maxCommands, size: 'large' })
+  };
+}
+
+/**
+ * Shuts the worker down and lets the provider answer until it is down, checking every step;
+ * then every promise has settled, every start has had its stop, and nothing calls the
+ * provider any more.
+ */
+export async function finish(run: Run): Promise<void> {
+  const act = (s: Step) => new StepCommand(s).run(run.model, run);
+  await act({ call: 'shutdown' });
+  for (let i = 0; i < 20 && run.model.phase !== 'shutDown'; i++) await act({ call: 'release' });
+  expect(run.model.phase, 'shutdown() settles').toBe('shutDown');
+  const calls = run.world?.ledger.calls ?? run.model.calls;
+  expect(calls.filter((c) => c === 'stop').length, 'one stop per start').toBe(
+    calls.filter((c) => c === 'start').length
+  );
+  expect([...run.model.outcomes.values()], 'every substantiate() settled').not.toContain('pending');
+  await act({ call: 'advance', ms: 10_000_000 });
+  await act({ call: 'release' });
+}

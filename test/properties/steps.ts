@@ -1,0 +1,193 @@
+import type { fc } from '@fast-check/vitest';
+import { expect } from 'vitest';
+import type { BuildResult } from '../../src/index.js';
+import type { LifecycleModel } from '../model/lifecycleModel.js';
+import { flush, type World } from './world.js';
+
+/** One thing the outside world does to a worker: an orchestrator call, time, or a provider answer. */
+export type Step =
+  | { call: 'substantiate'; withdrawable: boolean }
+  | { call: 'withdraw'; nth: number }
+  | { call: 'insubstantiate'; fast: boolean }
+  | { call: 'attach' }
+  | { call: 'detach'; connection: 'last' | 'previous' | 'unnamed' }
+  | { call: 'buildStarted' }
+  | { call: 'buildFinished'; result: BuildResult }
+  | { call: 'pause' }
+  | { call: 'unpause' }
+  | { call: 'shutdown' }
+  | { call: 'advance'; ms: number }
+  | { call: 'release' };
+
+/** The situations where implementations usually go wrong (issue 5); the generators must reach them. */
+export const CORNERS = [
+  'substantiate while a start or check is being cancelled',
+  'shutdown with a queued substantiation',
+  'attach during the start',
+  'attach while a health check runs',
+  'detach during a stop',
+  'missing timeout while the start hangs'
+] as const;
+export type Corner = (typeof CORNERS)[number];
+
+/** One generated run: the reference model, the real worker (absent for model-only runs), ids. */
+export class Run {
+  waiters = 0;
+  stopRequests = 0;
+  connections = 0;
+  readonly withdrawable: number[] = [];
+  readonly corners = new Set<Corner>();
+
+  constructor(
+    readonly model: LifecycleModel,
+    readonly world?: World
+  ) {}
+}
+
+export class StepCommand implements fc.AsyncCommand<LifecycleModel, Run> {
+  constructor(readonly step: Step) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(_: LifecycleModel, run: Run): Promise<void> {
+    noteCorners(this.step, run);
+    await perform(this.step, run);
+    run.model.settleSynchronous();
+    if (!run.world) return;
+    await flush();
+    assertInvariants(run.world);
+    expect(observed(run.world)).toEqual(expected(run.model));
+  }
+
+  toString(): string {
+    const { call, ...args } = this.step;
+    const values = Object.values(args).map((value) => JSON.stringify(value));
+    return `${call}(${values.join(', ')})`;
+  }
+}
+
+async function perform(step: Step, run: Run): Promise<void> {
+  const { model, world } = run;
+  switch (step.call) {
+    case 'substantiate': {
+      const waiter = ++run.waiters;
+      if (step.withdrawable) run.withdrawable.push(waiter);
+      world?.substantiate(waiter, step.withdrawable);
+      return model.substantiate(waiter);
+    }
+    case 'withdraw': {
+      const waiter = run.withdrawable[step.nth % Math.max(1, run.withdrawable.length)];
+      if (waiter === undefined) return;
+      world?.withdraw(waiter);
+      return model.withdraw(waiter);
+    }
+    case 'insubstantiate':
+      world?.insubstantiate(++run.stopRequests, step.fast);
+      return model.insubstantiate(run.stopRequests);
+    case 'attach': {
+      const id = ++run.connections;
+      const accepted = model.attach(id);
+      if (world) expect(world.attach(id), `attached() of connection ${id}`).toBe(accepted);
+      return;
+    }
+    case 'detach': {
+      const id = { last: run.connections, previous: run.connections - 1, unnamed: 0 }[
+        step.connection
+      ];
+      if (id < 0 || (id === 0 && step.connection !== 'unnamed')) return;
+      world?.detach(id || undefined);
+      return model.detach(id || undefined);
+    }
+    case 'buildStarted':
+      world?.worker.buildStarted();
+      return model.buildStarted();
+    case 'buildFinished': {
+      const finished = model.buildFinished(step.result);
+      if (world)
+        expect(world.buildFinished(step.result), 'buildFinished() did not throw').toBe(finished);
+      return;
+    }
+    case 'pause':
+      world?.worker.pause('by hand');
+      return model.pause();
+    case 'unpause':
+      world?.worker.unpause();
+      return model.unpause();
+    case 'shutdown':
+      world?.callShutdown();
+      return model.shutdown();
+    case 'advance':
+      world?.advance(step.ms);
+      return model.advance(step.ms);
+    case 'release': {
+      const arrived = world ? world.ledger.tasks > 0 : model.pending?.arrived;
+      await world?.release();
+      if (arrived && model.pending?.arrived) model.answer();
+    }
+  }
+}
+
+function noteCorners(step: Step, { model, corners }: Run): void {
+  const note = (corner: Corner, when: boolean | undefined) => when && corners.add(corner);
+  const { phase, cancelling } = model;
+  note(CORNERS[0], step.call === 'substantiate' && cancelling && !model.shuttingDown);
+  note(CORNERS[1], step.call === 'shutdown' && model.queued !== undefined);
+  note(CORNERS[2], step.call === 'attach' && model.live && phase === 'starting');
+  note(CORNERS[3], step.call === 'attach' && model.live && phase === 'checking');
+  note(CORNERS[4], step.call === 'detach' && phase === 'insubstantiating' && !!model.connection);
+  note(
+    CORNERS[5],
+    step.call === 'advance' &&
+      model.live &&
+      model.pending?.answer === 'hangs' &&
+      model.settings.missingTimeout > 0
+  );
+}
+
+/** The invariants of `lifecycle.md` that hold whatever the model says. */
+export function assertInvariants(world: World): void {
+  const { ledger, worker } = world;
+  expect(ledger.violations, 'provider contract').toEqual([]);
+  const passwords = [...ledger.passwords].reverse();
+  expect(new Set(passwords).size, 'a new password per start').toBe(passwords.length);
+  passwords.forEach((password, age) => {
+    const live = age === 0 && ledger.instanceLive;
+    expect(worker.checkPassword(password), `password of start -${age} is live`).toBe(live);
+  });
+}
+
+function observed(world: World) {
+  const { status } = world.worker;
+  return {
+    state: status.state,
+    availability: status.availability,
+    building: status.building,
+    connected: status.connected,
+    consecutiveFailures: status.consecutiveFailures,
+    canStartBuild: world.worker.canStartBuild(),
+    calls: world.ledger.calls.join(' '),
+    answersWaiting: world.ledger.tasks,
+    substantiate: Object.fromEntries(world.outcomes),
+    insubstantiate: Object.fromEntries(world.stopRequests),
+    shutdown: world.shutdown
+  };
+}
+
+function expected(model: LifecycleModel): ReturnType<typeof observed> {
+  const shutDown = model.phase === 'shutDown';
+  return {
+    state: model.state,
+    availability: model.availability,
+    building: model.building,
+    connected: model.connection !== undefined,
+    consecutiveFailures: model.failures,
+    canStartBuild: !model.shuttingDown && model.availability === 'available',
+    calls: model.calls.join(' '),
+    answersWaiting: model.pending?.arrived && model.pending.answer !== 'throwsSync' ? 1 : 0,
+    substantiate: Object.fromEntries(model.outcomes),
+    insubstantiate: Object.fromEntries(model.stopRequests),
+    shutdown: model.shuttingDown ? (shutDown ? 'resolved' : 'pending') : 'not called'
+  };
+}

@@ -1,0 +1,150 @@
+import type { fc } from '@fast-check/vitest';
+import { vi } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import {
+  LatentWorkerCannotSubstantiate,
+  LatentWorkerConnectionRejected,
+  LatentWorkerError,
+  LatentWorkerFailedToSubstantiate,
+  LatentWorkerSubstantiationCancelled,
+  LatentWorkerUnavailable,
+  createLatentWorker,
+  type BuildResult,
+  type Connection,
+  type LatentWorker
+} from '../../src/index.js';
+import type { AnswerScript } from '../model/answers.js';
+import type { ModelSettings, Outcome } from '../model/lifecycleModel.js';
+import { Ledger, scriptedProvider } from './scriptedProvider.js';
+
+/** Lets every settled promise and the machine's reactions run: one macrotask. */
+export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** How a rejected `substantiate()` is written in the model. */
+export function outcomeOf(error: unknown): Outcome {
+  if (error instanceof LatentWorkerSubstantiationCancelled) return 'cancelled';
+  if (error instanceof LatentWorkerCannotSubstantiate) return 'cannotSubstantiate';
+  if (error instanceof LatentWorkerFailedToSubstantiate) {
+    return error.timedOut ? 'timedOut' : 'failed';
+  }
+  if (error instanceof LatentWorkerUnavailable) {
+    const left = error.retryAfter === undefined ? '' : `:${error.retryAfter}`;
+    return `unavailable:${error.reason}${left}`;
+  }
+  return `unexpected ${String(error)}`;
+}
+
+/**
+ * The system under test: one real LatentWorker on a SimulatedClock and a scripted provider,
+ * driven one orchestrator call at a time, with every promise it returned observed.
+ */
+export class World {
+  readonly clock = new SimulatedClock();
+  readonly ledger = new Ledger();
+  readonly worker: LatentWorker<Record<string, unknown>>;
+  readonly outcomes = new Map<number, Outcome>();
+  readonly stopRequests = new Map<number, 'pending' | 'resolved'>();
+  shutdown: 'not called' | 'pending' | 'resolved' = 'not called';
+  /** The signals of the callers that may leave, by waiter. */
+  readonly #signals = new Map<number, AbortController>();
+  readonly #connections = new Map<number, Connection>();
+
+  constructor(
+    settings: ModelSettings,
+    script: AnswerScript,
+    readonly scheduler: fc.Scheduler
+  ) {
+    const provider = scriptedProvider(scheduler, script, this.ledger, settings.healthCheck);
+    const { healthCheck: _, ...timing } = settings;
+    this.worker = createLatentWorker({ name: 'w', provider, clock: this.clock, ...timing });
+  }
+
+  substantiate(waiter: number, withdrawable: boolean): void {
+    const controller = withdrawable ? new AbortController() : undefined;
+    if (controller) this.#signals.set(waiter, controller);
+    this.outcomes.set(waiter, 'pending');
+    const options = controller ? { signal: controller.signal } : undefined;
+    this.worker.substantiate(undefined, options).then(
+      (value) => this.outcomes.set(waiter, String(value)),
+      (error: unknown) => this.outcomes.set(waiter, outcomeOf(error))
+    );
+  }
+
+  /** The caller `waiter` leaves: its signal aborts. */
+  withdraw(waiter: number): void {
+    this.#signals.get(waiter)?.abort();
+  }
+
+  insubstantiate(request: number, fast: boolean): void {
+    this.stopRequests.set(request, 'pending');
+    void this.worker
+      .insubstantiate({ fast })
+      .then(() => this.stopRequests.set(request, 'resolved'));
+  }
+
+  /** Connection `id` arrives; returns whether `attached()` accepted it. */
+  attach(id: number): boolean {
+    const connection: Connection = { disconnect: () => undefined };
+    this.#connections.set(id, connection);
+    try {
+      this.worker.attached(connection);
+      return true;
+    } catch (error) {
+      if (error instanceof LatentWorkerConnectionRejected) return false;
+      throw error;
+    }
+  }
+
+  /** `detached()` for connection `id`, or without naming one. */
+  detach(id: number | undefined): void {
+    const connection = id === undefined ? undefined : this.#connections.get(id);
+    this.worker.detached(connection);
+  }
+
+  /** Returns false when `buildFinished` threw because no build runs. */
+  buildFinished(result: BuildResult): boolean {
+    try {
+      this.worker.buildFinished(result);
+      return true;
+    } catch (error) {
+      if (error instanceof LatentWorkerError) return false;
+      throw error;
+    }
+  }
+
+  callShutdown(): void {
+    if (this.shutdown !== 'not called') return void this.worker.shutdown();
+    this.ledger.shutdownCalled = true;
+    this.shutdown = 'pending';
+    void this.worker.shutdown().then(() => {
+      this.shutdown = 'resolved';
+      this.ledger.shutdownResolved = true;
+    });
+  }
+
+  /** Time passes; the idle timer must not stop an instance that runs a build. */
+  advance(ms: number): void {
+    const { state, building } = this.worker.status;
+    const stops = this.ledger.count('stop');
+    this.clock.increment(ms);
+    if (state === 'substantiated' && building > 0 && this.ledger.count('stop') > stops) {
+      this.ledger.violate('the idle timer stopped an instance that runs a build');
+    }
+  }
+
+  /** The scheduler releases one provider answer, if one is waiting. */
+  async release(): Promise<void> {
+    if (this.ledger.tasks > 0) await this.scheduler.waitNext(1);
+  }
+}
+
+/**
+ * Orchestrator calls after shutdown reach a stopped actor by design; XState's development
+ * build warns about each one. Keep the property output readable; every other warning stays.
+ */
+export function hideStoppedActorWarnings(): void {
+  const warn = console.warn.bind(console);
+  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    if (!String(args[0]).includes('was sent to stopped actor')) warn(...args);
+  });
+}
