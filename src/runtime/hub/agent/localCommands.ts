@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AgentMessage, RunCommand } from '../protocol.js';
+
+/** How long a killed command's process group has between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2_000;
+
+/**
+ * The commands an agent runs for its hub. Each runs in a process group of its own
+ * (`detached`), so that a kill reaches everything it started.
+ */
+export class LocalCommands {
+  readonly #send: (message: AgentMessage) => void;
+  readonly #running = new Map<number, ChildProcess>();
+  readonly #ended = new Map<number, Promise<void>>();
+
+  constructor(send: (message: AgentMessage) => void) {
+    this.#send = send;
+  }
+
+  run({ id, command, args, cwd, env }: RunCommand): void {
+    let settled = false;
+    const end = (message: Omit<Extract<AgentMessage, { type: 'exit' }>, 'type' | 'id'>) => {
+      if (settled) return;
+      settled = true;
+      this.#running.delete(id);
+      this.#send({ type: 'exit', id, ...message });
+    };
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(cwd !== undefined ? { cwd } : {}),
+        env: { ...process.env, ...env }
+      });
+    } catch (error) {
+      end({ exitCode: null, signal: null, error: (error as Error).message });
+      return;
+    }
+    this.#running.set(id, child);
+    this.#ended.set(
+      id,
+      new Promise((resolve) => child.once('close', () => (this.#ended.delete(id), resolve())))
+    );
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]?.setEncoding('utf8');
+      child[stream]?.on('data', (data: string) => this.#send({ type: 'output', id, stream, data }));
+    }
+    child.once('error', (error) => end({ exitCode: null, signal: null, error: error.message }));
+    child.once('close', (exitCode, signal) => end({ exitCode, signal }));
+  }
+
+  /** SIGTERM to the command's process group, SIGKILL if it is still there after a grace. */
+  kill(id: number): void {
+    const child = this.#running.get(id);
+    if (!child?.pid) return;
+    const group = -child.pid;
+    signalGroup(group, 'SIGTERM');
+    setTimeout(() => signalGroup(group, 'SIGKILL'), KILL_GRACE_MS).unref();
+  }
+
+  /** Kills every running command; resolves once they have ended (SIGKILL after the grace). */
+  async killAll(): Promise<void> {
+    const groups = [...this.#running.values()].flatMap((child) => (child.pid ? [-child.pid] : []));
+    for (const group of groups) signalGroup(group, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_GRACE_MS)));
+    await Promise.race([Promise.all(this.#ended.values()), grace]);
+    clearTimeout(timer);
+    for (const group of groups) signalGroup(group, 'SIGKILL');
+  }
+}
+
+function signalGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(group, signal);
+  } catch {
+    // ESRCH: the group is gone already
+  }
+}
