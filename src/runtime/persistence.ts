@@ -6,9 +6,9 @@ import type { WorkerContext, WorkerSettings } from '../machines/latentWorker/typ
  *
  * What does not survive a restart, by design: the connection (the agent reconnects) and the
  * callers waiting on a substantiation (their promises lived in the old process). XState does
- * not persist pending timers: a restored worker re-arms its idle timer, its health check and
- * its quarantine (served again in full); a substantiation restored while waiting for the
- * attach has no attach deadline any more, only its health check. A provider call that was in
+ * not persist pending timers: a restored worker re-arms them in full (idle timer, health
+ * check, attach deadline, quarantine), as if their state had just been entered. A provider
+ * call that was in
  * flight is issued again with the same generation, so providers should treat `workerName` +
  * generation as an idempotency key.
  */

@@ -60,6 +60,52 @@ describe('restoring a persisted worker', () => {
     expect(worker.status.state).toBe('idle');
   });
 
+  it('re-arms the attach deadline of an instance waiting for its worker', async () => {
+    const h = harness({ missingTimeout: 60_000 }, { autoConnect: false });
+    h.substantiate();
+    h.provider.completeStart(true);
+    await h.advance(30_000);
+    const { worker, provider } = restore(h.worker.persist(), { missingTimeout: 60_000 }, 'started');
+    expect(worker.status.state).toBe('substantiating');
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(provider.stops).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(provider.stops).toHaveLength(1);
+    expect(worker.status).toMatchObject({ state: 'idle', availability: 'quarantined' });
+  });
+
+  it('re-issues a start that was in flight, bounded by a fresh attach deadline', async () => {
+    const h = harness({ missingTimeout: 60_000 });
+    h.substantiate();
+    const { worker, provider } = restore(h.worker.persist(), { missingTimeout: 60_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(provider.startPending).toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(provider.lastStart?.signal.aborted).toBe(true);
+    provider.completeStart(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(provider.stops).toHaveLength(1);
+    expect(worker.status.state).toBe('idle');
+  });
+
+  it('drops the restored deadline once the instance connects', async () => {
+    const h = harness({ missingTimeout: 60_000 }, { autoConnect: false });
+    h.substantiate();
+    h.provider.completeStart(true);
+    await h.flush();
+    const options = { missingTimeout: 60_000 };
+    const { worker, provider } = restore(h.worker.persist(), options, 'started');
+    provider.connect();
+    await worker.insubstantiate();
+    await vi.advanceTimersByTimeAsync(30_000);
+    const next = track(worker.substantiate());
+    // The restored deadline would have fired here, under the next substantiation.
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(next.status).toBe('pending');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(next.error).toMatchObject({ timedOut: true });
+  });
+
   it('takes its settings from the new options, not from the snapshot', async () => {
     const h = harness({
       pauseAfterFailures: Infinity,

@@ -1,4 +1,4 @@
-import { and, assign, emit, enqueueActions, sendTo, setup, stateIn } from 'xstate';
+import { and, assign, cancel, emit, enqueueActions, sendTo, setup, stateIn } from 'xstate';
 import { LatentWorkerSubstantiationCancelled, type LatentWorkerError } from '../../errors.js';
 import type { CheckResult } from '../../providers/provider.js';
 import {
@@ -32,6 +32,9 @@ export interface StopInput {
 export interface CheckInput {
   generation: number;
 }
+
+/** The attach deadline of a substantiation restored from a snapshot; cancelled on exit. */
+const RESTORED_DEADLINE = 'missingTimeout.restored';
 
 const notProvided = (name: string) => () => {
   throw new Error(`latentWorkerMachine: provide the ${name} actor with machine.provide()`);
@@ -226,6 +229,13 @@ export const latentWorkerMachine = setup({
       });
       enqueue.emit({ type: 'quarantined', duration });
     }),
+    /** The `after` deadline did not survive a restart: give the instance a fresh one. */
+    armRestoredDeadline: enqueueActions(({ context, enqueue }) => {
+      const delay = context.settings.missingTimeout;
+      if (delay > 0) {
+        enqueue.raise({ type: 'substantiation.timedOut' }, { id: RESTORED_DEADLINE, delay });
+      }
+    }),
     reportQuarantine: emit(({ context }) => ({
       type: 'quarantined' as const,
       duration: context.quarantineDuration
@@ -305,6 +315,7 @@ export const latentWorkerMachine = setup({
           description:
             'Making an instance exist and connect. The attach deadline (missingTimeout) runs.',
           initial: 'starting',
+          exit: cancel(RESTORED_DEADLINE),
           after: {
             missingTimeout: {
               guard: 'hasMissingTimeout',
@@ -321,7 +332,8 @@ export const latentWorkerMachine = setup({
               },
               ...refuseWhileUnavailable(),
               { actions: 'joinRequest' }
-            ]
+            ],
+            restore: { actions: 'armRestoredDeadline' }
           },
           states: {
             starting: {
@@ -405,7 +417,7 @@ export const latentWorkerMachine = setup({
                   target: '#latentWorker.instance.substantiated',
                   actions: ['acceptConnection', 'resolveWaiters']
                 },
-                restore: { target: 'connecting', reenter: true },
+                restore: { target: 'connecting', reenter: true, actions: 'armRestoredDeadline' },
                 ...cancellable('#latentWorker.instance.insubstantiating')
               }
             },
