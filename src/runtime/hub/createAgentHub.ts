@@ -28,7 +28,7 @@ export interface AgentHubOptions {
 /** What the hub needs of a worker: its name, its password check and its attach/detach. */
 export type HubWorker = Pick<
   LatentWorker<never>,
-  'name' | 'checkPassword' | 'attached' | 'detached'
+  'name' | 'checkPassword' | 'attached' | 'detached' | 'status'
 >;
 
 /**
@@ -261,7 +261,9 @@ class AgentHubServer implements AgentHub {
     if (!this.#connections.delete(connection.socket)) return;
     if (this.#live.get(connection.worker) === connection) this.#live.delete(connection.worker);
     connection.lose(reason);
-    this.#workers.get(connection.worker)?.detached(connection);
+    const worker = this.#workers.get(connection.worker);
+    // A retired worker's actor is stopped: it has nothing left to detach.
+    if (worker && worker.status.state !== 'shutDown') worker.detached(connection);
     this.#emit({
       type: 'disconnected',
       worker: connection.worker,

@@ -12,6 +12,8 @@ import {
 } from '../../../src/index.js';
 import { builtAgent } from '../../runtime/hub/builtAgent.js';
 
+export { isAlive } from '../../runtime/hub/processes.js';
+
 type Props = Record<string, unknown>;
 
 export interface ProcessWorld {
@@ -67,13 +69,4 @@ export async function processWorld(
 /** The next event of `events$` that matches. */
 export function next<T>(events$: Observable<T>, match: (event: T) => boolean): Promise<T> {
   return firstValueFrom(events$.pipe(filter(match)));
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
