@@ -222,6 +222,13 @@ class FleetRuntime<P> implements Fleet<P> {
       const error = new LatentWorkerError(`worker ${entry.worker.name} is shut down`);
       return this.#end(attempt, judgeSubstantiation(attempt, this.#closing, error));
     }
+    if (!entry.worker.connection) {
+      // Detached between the substantiation and now: the build would start without an agent.
+      const error = new LatentWorkerConnectionLost(
+        `worker ${entry.worker.name} lost its connection`
+      );
+      return this.#end(attempt, { kind: 'retry', error });
+    }
     this.#startBuild(attempt);
   }
 
@@ -242,7 +249,6 @@ class FleetRuntime<P> implements Fleet<P> {
     entry.running.add(attempt);
     worker.buildStarted();
     this.#pool.classify(entry);
-    if (!attempt.connection) attempt.connectionLost();
     const lease = createLease(worker, attempt.controller.signal, attempt.number);
     new Promise<BuildResult | void>((resolve) => resolve(job.request.run(lease))).then(
       (result) => this.#buildEnded(attempt, { result }),
