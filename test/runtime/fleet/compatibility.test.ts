@@ -52,6 +52,20 @@ describe('compatibility', () => {
     expect(b.outcome.value?.result).toBe('success');
   });
 
+  it('test_canStartBuild_with_incompatible_latent_worker', async () => {
+    const h = fleetHarness(['local'], { provider: { kind, autoStart: true } });
+    const a = h.submit({ props: { worker_kind: 'a' } });
+    await h.flush();
+    const b = h.submit({ props: { worker_kind: 'b' } });
+    const a2 = h.submit({ props: { worker_kind: 'a' } });
+    await h.flush();
+    // The busy 'a' instance has room (maxBuilds Infinity) but takes only the 'a' build.
+    expect(a.leases).toHaveLength(1);
+    expect(a2.leases).toHaveLength(1);
+    expect(b.leases).toHaveLength(0);
+    expect(h.events.some((e) => e.type === 'recycled')).toBe(false); // it is not idle
+  });
+
   it('does not recycle an instance a later waiting request can use', async () => {
     const h = fleetHarness(['local'], {
       worker: { buildWaitTimeout: 5000, maxBuilds: 1 },

@@ -124,6 +124,17 @@ describe('dispatch', () => {
     expect(free.outcome.status).toBe('pending');
   });
 
+  it('a paused worker gets nothing; unpausing it dispatches the waiting request', async () => {
+    const h = fleetHarness(['local'], { provider: { autoStart: true } });
+    h.workers[0]!.pause('maintenance');
+    const build = h.submit();
+    await h.flush();
+    expect(h.providers.local!.starts).toHaveLength(0);
+    h.workers[0]!.unpause();
+    await h.flush();
+    expect(build.leases).toHaveLength(1);
+  });
+
   it('test_supports_no_build_for_substantiation_accepts_build_later', async () => {
     const h = fleetHarness(['local'], { worker: { buildWaitTimeout: 1000 } });
     const up = h.workers[0]!.substantiate(); // no build

@@ -7,7 +7,7 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 describe('fleet.shutdown()', () => {
-  it('test_build_stop_with_retry_during_substantiation', async () => {
+  it('test_build_stop_with_retry_during_substantiation (and test_build_retry_when_worker_substantiate_returns_false_due_to_cancel)', async () => {
     const h = fleetHarness(['local'], { provider: { autoStop: true } });
     const build = h.submit();
     await h.flush();
