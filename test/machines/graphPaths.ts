@@ -123,5 +123,9 @@ export function adjacency(settings: WorkerSettings) {
 
 /** The shortest path to every reachable state of the chart under `settings`. */
 export function shortestPaths(settings: WorkerSettings): Path[] {
-  return getShortestPaths(latentWorkerMachine as AnyStateMachine, traversal(settings) as never);
+  const paths: unknown = getShortestPaths(
+    latentWorkerMachine as AnyStateMachine,
+    traversal(settings) as never
+  );
+  return paths as Path[];
 }
