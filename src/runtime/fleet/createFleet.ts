@@ -155,12 +155,18 @@ class FleetRuntime<P> implements Fleet<P> {
       const job = node.value;
       const choice = await chooseWorker(job, this.#pool);
       if (node.removed || this.#closing) continue;
+      // Workers may have changed while the answer travelled back: check the choice again
+      // (whatever changed them has asked for another pass).
       if (choice) {
-        this.#dispatch(job, choice.entry, choice.via);
+        if (this.#pool.stillFits(choice.entry, choice.via)) {
+          this.#dispatch(job, choice.entry, choice.via);
+        }
         continue;
       }
       const stale = await findRecyclable(job, this.#pool, () => this.#waitingAfter(node));
-      if (stale && !node.removed && !this.#closing) this.#recycle(job, stale);
+      if (!stale || node.removed || this.#closing) continue;
+      const idle = this.#pool.stillFits(stale, 'substantiated') && stale.leases === 0;
+      if (idle && this.#pool.canStart()) this.#recycle(job, stale);
     }
   }
 

@@ -81,6 +81,11 @@ export class WorkerPool<P> {
     return (idle.size > 0 || restarting.size > 0) && this.canStart();
   }
 
+  /** Whether `entry` can still be dispatched to as `category` (and start, if it must). */
+  stillFits(entry: WorkerEntry<P>, category: Category): boolean {
+    return entry.category === category && (!needsStart(category) || this.canStart());
+  }
+
   classify(entry: WorkerEntry<P>): void {
     const category = categorize(entry);
     if (category === entry.category) return;
