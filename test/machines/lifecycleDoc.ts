@@ -1,0 +1,134 @@
+import type { AnyStateMachine } from 'xstate';
+import { toMermaid } from '../../src/index.js';
+import { stateNodes, transitionsOf } from './chart.js';
+
+type Node = ReturnType<typeof stateNodes>[number];
+
+const HEADER = `# The latent-worker statechart (generated)
+
+<!-- Generated from src/machines/latentWorker/machine.ts by test/machines/lifecycleDoc.ts.
+     Do not edit: run \`UPDATE_DOCS=1 npx vitest run test/machines/lifecycleDoc.test.ts\`. -->
+
+The formal side of [the lifecycle contract](../README.md): every state, event and transition of
+\`latentWorkerMachine\`, read from the machine itself, so that a test fails when code and document
+drift apart. Transitions of one state and event are tried top to bottom; the first whose guard
+holds is taken. \`done(x)\`/\`error(x)\` are the answers of the provider call \`x\`; \`after d\` is
+the timer \`d\` of the state. The property tests (\`test/properties\`), the graph coverage
+(\`test/machines/graph.test.ts\`) and mutation testing check the machine against this contract.
+`;
+
+/** The Markdown specification of a statechart: states, events, transitions and a diagram. */
+export function lifecycleDoc(machine: AnyStateMachine): string {
+  const nodes = stateNodes(machine).slice(1);
+  const all = stateNodes(machine).flatMap((node) => transitionsOf(node));
+  return [
+    HEADER,
+    '## States\n',
+    table(
+      ['state', 'kind', 'description', 'on entry', 'invokes', 'timers'],
+      nodes.map((node) => [
+        code(name(node)),
+        node.type,
+        node.description ?? '',
+        node.entry
+          .filter((action) => !isTimer(action))
+          .map(actionName)
+          .join(', '),
+        node.invoke
+          .map((i) => `${code(typeof i.src === 'string' ? i.src : 'inline')} as ${code(i.id)}`)
+          .join(', '),
+        transitionsOf(node)
+          .filter((t) => t.eventType.startsWith('xstate.after.'))
+          .map((t) => eventLabel(t.eventType))
+          .filter((label, i, labels) => labels.indexOf(label) === i)
+          .join(', ')
+      ])
+    ),
+    '## Events\n',
+    table(
+      ['event', 'kind', 'handled in'],
+      [...new Set(all.map((t) => t.eventType as string))].map((type) => [
+        code(eventLabel(type)),
+        eventKind(type),
+        [...new Set(all.filter((t) => t.eventType === type).map((t) => name(t.source as Node)))]
+          .map(code)
+          .join(', ')
+      ])
+    ),
+    '## Transitions\n',
+    table(
+      ['state', 'event', 'guard', 'target', 'actions'],
+      all.map((t) => [
+        code(name(t.source as Node)),
+        code(eventLabel(t.eventType)),
+        guardName(t.guard) ?? '',
+        (t.target ?? []).map((target) => code(name(target as Node))).join(', ') +
+          (t.reenter ? ' (re-entered)' : '') || '(stays)',
+        t.actions.map(actionName).join(', ')
+      ])
+    ),
+    '## Diagram\n',
+    '```mermaid\n' + toMermaid(machine) + '```\n'
+  ].join('\n');
+}
+
+function name(node: Node): string {
+  return node.path.join('.') || node.machine.id;
+}
+
+function code(text: string): string {
+  return text ? `\`${text}\`` : '';
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line), ''].join('\n');
+}
+
+function eventLabel(type: string): string {
+  if (type === '') return 'always';
+  return type
+    .replace(/^xstate\.done\.actor\.(.+)$/, 'done($1)')
+    .replace(/^xstate\.error\.actor\.(.+)$/, 'error($1)')
+    .replace(/^xstate\.after\.([^.]+)\..*$/, 'after $1');
+}
+
+function eventKind(type: string): string {
+  if (type === '') return 'eventless';
+  if (/^xstate\.(done|error)\.actor\./.test(type)) return 'provider answer';
+  if (type.startsWith('xstate.after.')) return 'timer';
+  if (type === 'substantiation.timedOut' || type === 'worker.failed') return 'raised by the chart';
+  return 'sent by the runtime';
+}
+
+function guardName(guard: unknown): string | undefined {
+  if (!guard) return undefined;
+  if (typeof guard === 'string') return guard;
+  if (typeof guard === 'function') {
+    const { stateValue, guards } = guard as { stateValue?: unknown; guards?: unknown[] };
+    if (stateValue) return `in ${leafPath(stateValue)}`;
+    if (guards) return guards.map(guardName).join(' and ');
+    return guard.name || 'inline';
+  }
+  return (guard as { type?: string }).type;
+}
+
+function leafPath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? [];
+  return child === undefined ? String(key) : `${key}.${leafPath(child)}`;
+}
+
+/** The delayed raise XState adds to the entry of a state with `after` (listed as its timer). */
+function isTimer(action: unknown): boolean {
+  return typeof action === 'function' && (action as { delay?: unknown }).delay !== undefined;
+}
+
+function actionName(action: unknown): string {
+  if (typeof action === 'string') return action;
+  if (typeof action === 'function') {
+    const builtIn = (action as { type?: string }).type;
+    return builtIn ? builtIn.replace(/^xstate\./, '') : action.name || 'inline';
+  }
+  return (action as { type?: string }).type ?? 'inline';
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The fast engine tests only, for StrykerJS (`npm run test:mutation`): the example tests of the
+ * lifecycle, the document check, and the lifecycle property at a fixed seed and 100 runs, so
+ * that a mutant is killed or not the same way on every run. The graph coverage (15 s) and the
+ * Fleet, hub and CLI suites stay out: each mutant reruns every test that covers it.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/runtime/*.test.ts',
+      'test/runtime/buildbot/**/*.test.ts',
+      'test/runtime/transitions/**/*.test.ts',
+      'test/machines/lifecycleDoc.test.ts',
+      'test/properties/lifecycle.test.ts'
+    ],
+    setupFiles: ['./vitest.setup.ts'],
+    env: { FC_NUM_RUNS: '100', FC_SEED: '20261127' },
+    testTimeout: 30_000
+  }
+});
