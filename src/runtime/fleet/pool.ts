@@ -132,8 +132,9 @@ function categorize<P>(entry: WorkerEntry<P>): Category | undefined {
       return worker.connection ? 'substantiated' : 'restarting';
     case 'substantiating':
       // A cancelled start queues newcomers for a fresh start: that is a restart, and it must
-      // reserve a start. Joining the queued request of another dispatch would start the
-      // instance with that request's properties, so such a worker is skipped.
+      // reserve a start. A newcomer would join the queued request of an earlier dispatch and
+      // get an instance made for that request's properties, which the worker's compatibility
+      // check cannot see (it answers true for any queued request): such a worker is skipped.
       if (!isCancelling(snapshot)) return 'substantiating';
       return entry.substantiating > 0 ? undefined : 'restarting';
     case 'insubstantiating':
