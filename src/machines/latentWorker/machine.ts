@@ -1,8 +1,7 @@
-import { and, assign, cancel, emit, enqueueActions, sendTo, setup, stateIn } from 'xstate';
+import { assign, cancel, emit, enqueueActions, sendTo, setup, stateIn } from 'xstate';
 import { LatentWorkerSubstantiationCancelled, type LatentWorkerError } from '../../errors.js';
 import type { CheckResult } from '../../providers/provider.js';
 import {
-  classifyStartResult,
   crashedBeforeConnecting,
   isCountedFailure,
   missingTimedOut,
@@ -10,9 +9,16 @@ import {
   startReturnedGarbage,
   startThrew
 } from './failures.js';
+import { guards } from './guards.js';
 import { fromProviderCall } from './providerCall.js';
+import {
+  afterStop,
+  cancellable,
+  quarantineOrPause,
+  refuseWhileUnavailable,
+  waitingWithQueue
+} from './transitions.js';
 import type {
-  Connection,
   SubstantiationOutcome,
   WorkerContext,
   WorkerMachineEmitted,
@@ -63,36 +69,7 @@ export const latentWorkerMachine = setup({
     stopInstance: fromProviderCall<void, StopInput>(notProvided('stopInstance')),
     checkInstance: fromProviderCall<CheckResult, CheckInput>(notProvided('checkInstance'))
   },
-  guards: {
-    shuttingDown: ({ context }) => context.shuttingDown,
-    hasQueued: ({ context }) => context.queued !== undefined,
-    hasMissingTimeout: ({ context }) => context.settings.missingTimeout > 0,
-    hasHealthCheck: ({ context }) => context.settings.healthCheck,
-    stopsWhenIdle: ({ context }) => context.settings.buildWaitTimeout >= 0,
-    acceptsAnyAttach: ({ context }) => context.settings.buildWaitTimeout < 0,
-    /** A connection of this instance, or (never-idle workers) any live connection. */
-    connectedToInstance: ({ context }) =>
-      context.connection !== undefined &&
-      (context.connectedGeneration === context.generation || context.settings.buildWaitTimeout < 0),
-    connected: ({ context }) => context.connection !== undefined,
-    isCurrentConnection: ({ context }, params: { connection: Connection | undefined }) =>
-      context.connection !== undefined &&
-      (params.connection === undefined || params.connection === context.connection),
-    isLastWaiter: ({ context }, params: { waiter: number }) =>
-      context.waiters.length === 1 && context.waiters[0] === params.waiter,
-    buildRunning: ({ context }) => context.building > 0,
-    isLastBuild: ({ context }) => context.building === 1,
-    startRefused: (_, params: { output: unknown }) =>
-      classifyStartResult(params.output) === 'refused',
-    startInvalid: (_, params: { output: unknown }) =>
-      classifyStartResult(params.output) === 'invalid',
-    checkGood: (_, params: { result: CheckResult }) => params.result?.isGood === true,
-    reachedPauseLimit: ({ context }) =>
-      context.consecutiveFailures + 1 >= context.settings.pauseAfterFailures,
-    buildFailed: (_, params: { result: string }) => params.result === 'exception',
-    buildSucceeded: (_, params: { result: string }) =>
-      params.result !== 'exception' && params.result !== 'retry'
-  },
+  guards,
   actions: {
     /** Answers one `substantiate` call without changing anything else. */
     answer: enqueueActions(({ enqueue, event }, outcome: SubstantiationOutcome) => {
@@ -618,91 +595,3 @@ export const latentWorkerMachine = setup({
     }
   }
 });
-
-/** A quarantined or paused worker refuses new substantiations without touching its provider. */
-function refuseWhileUnavailable() {
-  return [
-    {
-      guard: stateIn({ availability: 'quarantined' }),
-      actions: { type: 'answer', params: { status: 'unavailable', reason: 'quarantined' } }
-    },
-    {
-      guard: stateIn({ availability: 'paused' }),
-      actions: { type: 'answer', params: { status: 'unavailable', reason: 'paused' } }
-    }
-  ] as const;
-}
-
-/** How a live substantiation is called off; `target` is where the pending provider call ends. */
-function cancellable(target: string) {
-  return {
-    insubstantiate: {
-      target,
-      actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'setFast']
-    },
-    shutdown: {
-      target,
-      actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'beginShutdown']
-    },
-    withdraw: [
-      {
-        guard: {
-          type: 'isLastWaiter',
-          params: ({ event }: { event: { waiter: number } }) => event
-        },
-        target,
-        actions: { type: 'cancelWaiters', params: { queued: false } }
-      },
-      { actions: 'withdrawWaiter' }
-    ],
-    'substantiation.timedOut': {
-      target,
-      actions: {
-        type: 'fail',
-        params: ({ context }: { context: WorkerContext }) => ({
-          error: missingTimedOut(context.name, context.settings.missingTimeout)
-        })
-      }
-    }
-  } as const;
-}
-
-/**
- * A state that waits for a provider call to finish before the instance can start again: new
- * requests queue, and the queue is bounded by the attach deadline like any substantiation.
- */
-function waitingWithQueue() {
-  return {
-    after: {
-      missingTimeout: { guard: and(['hasQueued', 'hasMissingTimeout']), actions: 'failQueued' }
-    },
-    on: {
-      substantiate: [
-        { guard: 'shuttingDown', actions: { type: 'answer', params: { status: 'shutDown' } } },
-        ...refuseWhileUnavailable(),
-        { actions: 'queueRequest' }
-      ],
-      insubstantiate: { actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'setFast'] },
-      shutdown: { actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'beginShutdown'] }
-    }
-  } as const;
-}
-
-function afterStop() {
-  return [
-    { guard: 'shuttingDown', target: 'shutDown' },
-    { guard: 'hasQueued', target: 'substantiating', actions: 'promoteQueued' },
-    { target: 'idle' }
-  ] as const;
-}
-
-function quarantineOrPause() {
-  return [
-    {
-      guard: 'reachedPauseLimit',
-      target: 'paused',
-      actions: ['countFailure', { type: 'pause', params: { reason: 'too many failures' } }]
-    },
-    { target: 'quarantined', actions: ['countFailure', 'beginQuarantine'] }
-  ] as const;
-}

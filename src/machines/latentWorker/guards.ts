@@ -1,0 +1,37 @@
+import type { CheckResult } from '../../providers/provider.js';
+import { classifyStartResult } from './failures.js';
+import type { Connection, WorkerContext } from './types.js';
+
+type Args = { context: WorkerContext };
+
+/** The conditions of the latent-worker statechart, by name. */
+export const guards = {
+  shuttingDown: ({ context }: Args) => context.shuttingDown,
+  hasQueued: ({ context }: Args) => context.queued !== undefined,
+  hasMissingTimeout: ({ context }: Args) => context.settings.missingTimeout > 0,
+  hasHealthCheck: ({ context }: Args) => context.settings.healthCheck,
+  stopsWhenIdle: ({ context }: Args) => context.settings.buildWaitTimeout >= 0,
+  acceptsAnyAttach: ({ context }: Args) => context.settings.buildWaitTimeout < 0,
+  /** A connection of this instance, or (never-idle workers) any live connection. */
+  connectedToInstance: ({ context }: Args) =>
+    context.connection !== undefined &&
+    (context.connectedGeneration === context.generation || context.settings.buildWaitTimeout < 0),
+  connected: ({ context }: Args) => context.connection !== undefined,
+  isCurrentConnection: ({ context }: Args, params: { connection: Connection | undefined }) =>
+    context.connection !== undefined &&
+    (params.connection === undefined || params.connection === context.connection),
+  isLastWaiter: ({ context }: Args, params: { waiter: number }) =>
+    context.waiters.length === 1 && context.waiters[0] === params.waiter,
+  buildRunning: ({ context }: Args) => context.building > 0,
+  isLastBuild: ({ context }: Args) => context.building === 1,
+  startRefused: (_: Args, params: { output: unknown }) =>
+    classifyStartResult(params.output) === 'refused',
+  startInvalid: (_: Args, params: { output: unknown }) =>
+    classifyStartResult(params.output) === 'invalid',
+  checkGood: (_: Args, params: { result: CheckResult }) => params.result?.isGood === true,
+  reachedPauseLimit: ({ context }: Args) =>
+    context.consecutiveFailures + 1 >= context.settings.pauseAfterFailures,
+  buildFailed: (_: Args, params: { result: string }) => params.result === 'exception',
+  buildSucceeded: (_: Args, params: { result: string }) =>
+    params.result !== 'exception' && params.result !== 'retry'
+};
