@@ -1,0 +1,19 @@
+/**
+ * `npm start`: real worker processes on this machine. A fleet of process workers takes a
+ * queue of builds; instances start on demand, connect back to the agent hub, run commands,
+ * one fails to start and is quarantined, and idle instances stop. `npm start -- --help`.
+ */
+import { runCli } from '../src/runtime/cli/main.js';
+
+// First Ctrl-C: shut the fleet down cleanly. A second one falls back to Node's default.
+const interrupt = new AbortController();
+process.once('SIGINT', () => interrupt.abort());
+
+const code = await runCli({
+  argv: process.argv.slice(2),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: interrupt.signal
+});
+// Exit explicitly: the Stately inspector's reconnect timer would keep the process alive.
+process.exit(code);

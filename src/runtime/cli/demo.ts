@@ -1,0 +1,127 @@
+import { merge, map, type Observable, type Subscription } from 'rxjs';
+import type { StartContext } from '../../providers/provider.js';
+import { AGENT_COMMAND, ProcessProvider } from '../../providers/process/processProvider.js';
+import { createLatentWorker, type LatentWorker } from '../createLatentWorker.js';
+import { createFleet } from '../fleet/createFleet.js';
+import { createAgentHub } from '../hub/createAgentHub.js';
+import type { InspectionObserver } from '../options.js';
+import { demoBuilds, runRecipe } from './builds.js';
+import { DemoState } from './demoState.js';
+import type { DemoEvent } from './events.js';
+import { summarize, type DemoSummary } from './summary.js';
+import type { DemoView } from './views.js';
+
+type Props = { project: string };
+
+export interface DemoOptions {
+  workers: number;
+  builds: number;
+  /** Idle time before an instance is stopped, ms. */
+  idleTimeout: number;
+  /** The agent to start. @default the package's built `latent-agent` */
+  agentCommand?: readonly string[];
+  inspect?: InspectionObserver;
+  /** Aborting shuts the fleet down cleanly (Ctrl-C). */
+  signal?: AbortSignal;
+  view: DemoView;
+}
+
+/** How long a failed start keeps a worker out, ms: long enough to watch it. */
+const QUARANTINE_MS = 3_000;
+
+/**
+ * The embedded default end to end: an agent hub on loopback, a process provider, a fleet of
+ * process workers taking a queue of builds that run real commands on their agents. One
+ * worker's first start fails (its process exits at once), so quarantine and retry show.
+ * Resolves after every instance has been stopped.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const { view, signal } = options;
+  const names = Array.from({ length: options.workers }, (_, i) => `w${i + 1}`);
+  const recipes = demoBuilds(options.builds);
+  const state = new DemoState(names, recipes.length, options.idleTimeout);
+  const report = (event: DemoEvent) => {
+    state.apply(event);
+    view.event(event, state);
+  };
+
+  const hub = await createAgentHub({ heartbeatInterval: 2_000 });
+  const provider = new ProcessProvider<Props>({
+    hubUrl: hub.url,
+    command: failingOnce(names[Math.min(2, names.length - 1)]!, options.agentCommand),
+    stopGracePeriod: 3_000
+  });
+  const workers: LatentWorker<Props>[] = names.map((name) =>
+    createLatentWorker<Props>({
+      name,
+      provider,
+      buildWaitTimeout: options.idleTimeout,
+      checkInstanceInterval: 250,
+      missingTimeout: 30_000,
+      maxBuilds: 1,
+      quarantine: { initial: QUARANTINE_MS },
+      ...(options.inspect ? { inspect: options.inspect } : {})
+    })
+  );
+  for (const worker of workers) hub.add(worker);
+  const fleet = createFleet<Props>({ workers });
+  const tagged = <T>(source: DemoEvent['source'], events$: Observable<T>) =>
+    events$.pipe(map((event) => ({ source, event }) as DemoEvent));
+  const subscription: Subscription = merge(
+    ...workers.map((worker) => tagged('worker', worker.events$)),
+    tagged('fleet', fleet.events$),
+    tagged('hub', hub.events$),
+    tagged('process', provider.events$)
+  ).subscribe(report);
+
+  const interrupted = new Promise<true>((resolve) => {
+    if (signal?.aborted) resolve(true);
+    signal?.addEventListener('abort', () => resolve(true), { once: true });
+  });
+  const outcomes = recipes.map(
+    (recipe) =>
+      fleet.submit({
+        props: { project: recipe.project },
+        run: (lease) => runRecipe(recipe, lease, (event) => report({ source: 'build', event }))
+      }).outcome
+  );
+  let stopped = await Promise.race([Promise.all(outcomes).then(() => false), interrupted]);
+  // Let the idle timers stop the instances: the end of the story a new user should see.
+  if (!stopped) stopped = await Promise.race([allIdle(workers).then(() => false), interrupted]);
+  if (stopped) view.notice('interrupted: shutting down, stopping every instance...', state);
+  await fleet.shutdown();
+  await hub.close();
+  subscription.unsubscribe();
+  const summary = summarize(state, stopped);
+  view.end(summary, state);
+  return summary;
+}
+
+/** The agent command, except that `worker`'s first start runs a process that dies at once. */
+function failingOnce(
+  worker: string,
+  agent: readonly string[] = AGENT_COMMAND
+): (ctx: StartContext<Props>) => readonly string[] {
+  let failed = false;
+  return ({ workerName }) => {
+    if (workerName !== worker || failed) return agent;
+    failed = true;
+    return [
+      process.execPath,
+      '-e',
+      'console.error("disk full on /var/lib/instances (simulated failure)"); process.exit(1)'
+    ];
+  };
+}
+
+function allIdle(workers: readonly LatentWorker<Props>[]): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!workers.every((worker) => worker.status.state === 'idle')) return;
+      subscriptions.forEach((s) => s.unsubscribe());
+      resolve();
+    };
+    const subscriptions = workers.map((worker) => worker.events$.subscribe(check));
+    check();
+  });
+}

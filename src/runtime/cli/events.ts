@@ -1,0 +1,30 @@
+import type { FleetEvent } from '../fleet/events.js';
+import type { WorkerEvent } from '../events.js';
+import type { HubEvent } from '../hub/events.js';
+import type { ProcessEvent } from '../../providers/process/processProvider.js';
+
+/** A build moved to its next command. */
+export interface BuildStepEvent {
+  type: 'step';
+  build: number;
+  worker: string;
+  step: number;
+  steps: number;
+  command: string;
+}
+
+/** A line a build's command printed. */
+export interface BuildOutputEvent {
+  type: 'output';
+  build: number;
+  worker: string;
+  line: string;
+}
+
+/** Everything the demo reports, tagged with where it came from. */
+export type DemoEvent =
+  | { source: 'worker'; event: WorkerEvent }
+  | { source: 'fleet'; event: FleetEvent }
+  | { source: 'hub'; event: HubEvent }
+  | { source: 'process'; event: ProcessEvent }
+  | { source: 'build'; event: BuildStepEvent | BuildOutputEvent };

@@ -1,0 +1,122 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import type { InspectionObserver } from '../options.js';
+import { runDemo } from './demo.js';
+import { LiveView } from './liveView.js';
+import type { DemoSummary } from './summary.js';
+import { packageVersion } from './version.js';
+import { JsonView, LogView, type DemoView, type Output } from './views.js';
+
+export interface CliIo {
+  /** The user's arguments (without `node` and the script). */
+  argv: readonly string[];
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: Output;
+  /** Ctrl-C: the fleet is shut down and every instance stopped. */
+  signal?: AbortSignal;
+  /** The agent the workers start. @default the built `latent-agent` */
+  agentCommand?: readonly string[];
+}
+
+/** Exit codes: 0 every build passed, 1 some failed, 2 usage error, 130 interrupted. */
+export const ExitCode = { ok: 0, buildFailures: 1, usage: 2, interrupted: 130 } as const;
+
+const integer = (min: number) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) {
+    throw new InvalidArgumentError(`expected a whole number >= ${min}`);
+  }
+  return parsed;
+};
+
+const seconds = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError('expected a positive number of seconds');
+  }
+  return parsed;
+};
+
+interface Flags {
+  workers: number;
+  builds: number;
+  idleTimeout: number;
+  json?: boolean;
+  inspect?: boolean;
+}
+
+/** The `npm start` demo's command line; resolves with the process exit code. */
+export async function runCli(io: CliIo): Promise<number> {
+  const program = new Command('latent-workers-demo')
+    .description(
+      'A fleet of local process workers takes a queue of builds: instances start on demand,\n' +
+        'connect back to an agent hub, run real commands, fail once, recover and stop when idle.'
+    )
+    .version(packageVersion())
+    .option('--workers <n>', 'process workers in the fleet', integer(1), 4)
+    .option('--builds <n>', 'builds in the queue', integer(0), 12)
+    .option('--idle-timeout <seconds>', 'idle time before an instance is stopped', seconds, 2)
+    .option('--json', 'machine-readable events, one JSON object per line')
+    .option('--inspect', 'stream every worker to the Stately inspector on http://localhost:8080')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text)
+    });
+  try {
+    program.parse([...io.argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    throw error;
+  }
+  const flags = program.opts<Flags>();
+  const view: DemoView = flags.json
+    ? new JsonView(io.stdout)
+    : io.stdout.isTTY
+      ? new LiveView(io.stdout)
+      : new LogView(io.stdout);
+  const inspection = flags.inspect ? await openInspector(io.stderr) : undefined;
+  try {
+    const summary = await runDemo({
+      workers: flags.workers,
+      builds: flags.builds,
+      idleTimeout: flags.idleTimeout * 1000,
+      view,
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(io.agentCommand ? { agentCommand: io.agentCommand } : {}),
+      ...(inspection ? { inspect: inspection.inspect } : {})
+    });
+    return exitCode(summary);
+  } finally {
+    inspection?.close();
+  }
+}
+
+function exitCode(summary: DemoSummary): number {
+  if (summary.interrupted) return ExitCode.interrupted;
+  const bad = Object.keys(summary.results).some(
+    (result) => !['success', 'warnings', 'skipped'].includes(result)
+  );
+  return bad ? ExitCode.buildFailures : ExitCode.ok;
+}
+
+/**
+ * The Stately inspector: a local relay server and a WebSocket inspector feeding it. Loaded
+ * only for `--inspect`; its reconnect timer outlives `stop()`, so the entry point exits
+ * explicitly.
+ */
+async function openInspector(
+  stderr: Output
+): Promise<{ inspect: InspectionObserver; close(): void }> {
+  const { createWebSocketInspector } = await import('@statelyai/inspect');
+  const { createInspectorServer } = await import('@statelyai/inspect/server');
+  const server = createInspectorServer({ port: 8080, autoOpen: false });
+  const inspector = createWebSocketInspector({ url: 'ws://localhost:8080' });
+  stderr.write('Stately inspector: open http://localhost:8080 in a browser\n');
+  return {
+    inspect: inspector.inspect,
+    close() {
+      inspector.stop();
+      server.stop();
+    }
+  };
+}

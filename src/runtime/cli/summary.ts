@@ -1,0 +1,62 @@
+import type { DemoState } from './demoState.js';
+
+/** The demo's outcome, as printed at the end and returned to callers. */
+export interface DemoSummary {
+  builds: number;
+  /** Finished builds by result. */
+  results: Record<string, number>;
+  /** Provider starts and stops: equal once the fleet is shut down. */
+  starts: number;
+  stops: number;
+  failedStarts: number;
+  quarantines: number;
+  /** Every process the provider spawned. */
+  pids: number[];
+  seconds: number;
+  interrupted: boolean;
+}
+
+export function summarize(state: DemoState, interrupted: boolean): DemoSummary {
+  return {
+    builds: state.total,
+    results: Object.fromEntries(state.results),
+    starts: state.starts,
+    stops: state.stops,
+    failedStarts: state.failedStarts,
+    quarantines: state.quarantines,
+    pids: [...state.pids],
+    seconds: Math.round((Date.now() - state.began) / 100) / 10,
+    interrupted
+  };
+}
+
+/** The summary as a small table. */
+export function formatSummary(summary: DemoSummary): string {
+  const rows: Array<[string, string]> = [
+    ...Object.entries(summary.results).map(([result, count]): [string, string] => [
+      `builds ${result}`,
+      String(count)
+    ]),
+    [
+      'builds total',
+      `${Object.values(summary.results).reduce((a, b) => a + b, 0)}/${summary.builds}`
+    ],
+    [
+      'instance starts / stops',
+      `${summary.starts} / ${summary.stops}${summary.starts === summary.stops ? ' (every start stopped)' : ' (MISMATCH)'}`
+    ],
+    ['failed starts', String(summary.failedStarts)],
+    ['quarantines', String(summary.quarantines)],
+    ['time', `${summary.seconds.toFixed(1)} s${summary.interrupted ? ' (interrupted)' : ''}`]
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const rule = `${'-'.repeat(width)}  ${'-'.repeat(12)}`;
+  return [
+    'Summary',
+    rule,
+    ...rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`),
+    rule
+  ]
+    .map((line) => `  ${line}`)
+    .join('\n');
+}

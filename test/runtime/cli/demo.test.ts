@@ -1,0 +1,143 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/runtime/cli/main.js';
+import type { DemoSummary } from '../../../src/runtime/cli/summary.js';
+import { builtAgent } from '../hub/builtAgent.js';
+import { isAlive } from '../hub/processes.js';
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the demo's CLI in this process; `onLine` sees each stdout line as it is written. */
+async function cli(
+  argv: string[],
+  options: { tty?: boolean; signal?: AbortSignal; onLine?: (line: string) => void } = {}
+): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const out = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        const text = chunk.toString();
+        stdout += text;
+        for (const line of text.split('\n')) if (line) options.onLine?.(line);
+        done();
+      }
+    }),
+    { isTTY: options.tty ?? false, columns: 100 }
+  );
+  const code = await runCli({
+    argv,
+    stdout: out,
+    stderr: { write: (text: string) => (stderr += text) },
+    agentCommand: builtAgent(),
+    ...(options.signal ? { signal: options.signal } : {})
+  });
+  return { code, stdout, stderr };
+}
+
+type JsonLine = { source: string; type: string; [key: string]: unknown };
+
+const jsonLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as JsonLine);
+
+const summaryOf = (lines: JsonLine[]) =>
+  lines.find((l) => l.source === 'demo' && l.type === 'summary') as unknown as DemoSummary;
+
+describe('the npm start demo', () => {
+  it('runs 6 builds on process workers end to end: one failed start, quarantine, all stopped', async () => {
+    const { code, stdout } = await cli([
+      '--builds',
+      '6',
+      '--workers',
+      '3',
+      '--json',
+      '--idle-timeout',
+      '0.3'
+    ]);
+    const lines = jsonLines(stdout);
+    const summary = summaryOf(lines);
+    expect(code).toBe(0);
+    expect(summary).toMatchObject({
+      builds: 6,
+      results: { success: 6 },
+      failedStarts: 1,
+      quarantines: 1,
+      interrupted: false
+    });
+    expect(summary.starts).toBe(summary.stops);
+    expect(summary.starts).toBeGreaterThanOrEqual(3);
+    expect(summary.pids.filter(isAlive)).toEqual([]);
+    // The story is in the events: w3's start failed with its stderr, the build went elsewhere.
+    const failed = lines.find((l) => l.type === 'substantiationFailed');
+    expect(failed).toMatchObject({ worker: 'w3' });
+    expect(JSON.stringify(failed)).toContain('disk full');
+    expect(lines.some((l) => l.type === 'queued' && l.reason === 'retry')).toBe(true);
+    expect(lines.filter((l) => l.type === 'step').length).toBe(6 * 4);
+  });
+
+  it('Ctrl-C shuts the fleet down: exit 130, every started process stopped', async () => {
+    const interrupt = new AbortController();
+    const { code, stdout } = await cli(['--builds', '8', '--json'], {
+      signal: interrupt.signal,
+      onLine: (line) => line.includes('"type":"step"') && interrupt.abort()
+    });
+    const summary = summaryOf(jsonLines(stdout));
+    expect(code).toBe(130);
+    expect(summary.interrupted).toBe(true);
+    expect(summary.starts).toBe(summary.stops);
+    expect(summary.pids.length).toBeGreaterThan(0);
+    expect(summary.pids.filter(isAlive)).toEqual([]);
+    expect(summary.results.retry).toBeGreaterThan(0); // builds cut short end 'retry'
+  });
+
+  it('redraws in place on a TTY and ends with the summary table', async () => {
+    const { code, stdout } = await cli(
+      ['--builds', '2', '--workers', '2', '--idle-timeout', '0.2'],
+      {
+        tty: true
+      }
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain('\x1b[1G\x1b[0J'); // cursor to column 1, clear the old frame
+    expect(stdout).toMatch(/w1 +\d+ +substantiated +available +#\d/);
+    expect(stdout).toMatch(/\[#+\] 2\/2 finished/);
+    expect(stdout).toMatch(/instance starts \/ stops +(\d+) \/ \1 \(every start stopped\)/);
+  });
+
+  it('prints plain log lines when stdout is not a TTY', async () => {
+    // With two workers the one whose start fails (w2) is never needed.
+    const { code, stdout } = await cli([
+      '--builds',
+      '1',
+      '--workers',
+      '2',
+      '--idle-timeout',
+      '0.2'
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ +\d+\.\d\ds {2}build #1 -> w1 \(attempt 1, idle\)$/m);
+    expect(stdout).toMatch(/w1: agent connected/);
+    expect(stdout).not.toContain('\x1b[');
+    expect(stdout).toMatch(/builds success +1/);
+  });
+
+  it('--help, --version and usage errors', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--workers <n>[\s\S]*--builds <n>[\s\S]*--json[\s\S]*--inspect/);
+    const version = await cli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const zero = await cli(['--workers', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--workers <n>.*expected a whole number >= 1/);
+    expect((await cli(['--fast'])).code).toBe(2);
+  });
+});
