@@ -138,6 +138,9 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
         `${this.name}.attached: rejected, the worker is shut down (state shutDown)`
       );
     }
+    // Reporting the live connection again changes nothing (a hub may retry its report); it
+    // must not be mistaken for a second connection and cut.
+    if (connection === this.connection) return;
     this.actor.send({ type: 'attach', connection });
     const reason = this.#rejections.get(connection);
     if (reason !== undefined) {

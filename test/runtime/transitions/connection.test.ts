@@ -46,6 +46,21 @@ describe('attach', () => {
     expect(build.value).toBe(true);
   });
 
+  it('of the live connection again changes nothing and keeps it open', async () => {
+    const h = harness({}, manual);
+    const build = h.substantiate();
+    h.provider.completeStart(true);
+    await h.flush();
+    const connection = { disconnect: vi.fn() };
+    h.worker.attached(connection);
+    await h.flush();
+    expect(build.value).toBe(true);
+    expect(() => h.worker.attached(connection)).not.toThrow();
+    expect(connection.disconnect).not.toHaveBeenCalled();
+    expect(h.worker.connection).toBe(connection);
+    expect(h.eventsOf('attached')).toHaveLength(1);
+  });
+
   it('while connecting substantiates and answers the waiters', async () => {
     const h = harness({}, manual);
     const build = h.substantiate();
