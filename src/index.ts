@@ -43,6 +43,12 @@ export type {
   StopContext
 } from './providers/provider.js';
 export {
+  AGENT_COMMAND,
+  ProcessProvider,
+  type ProcessEvent,
+  type ProcessProviderOptions
+} from './providers/process/processProvider.js';
+export {
   ControllableProvider,
   type ControllableProviderOptions,
   type InstanceState
@@ -67,6 +73,14 @@ export type {
   FleetOptions,
   Lease
 } from './runtime/fleet/types.js';
+export {
+  createAgentHub,
+  type AgentHub,
+  type AgentHubOptions,
+  type HubWorker
+} from './runtime/hub/createAgentHub.js';
+export type * from './runtime/hub/events.js';
+export { CloseCode } from './runtime/hub/protocol.js';
 export type { Clock, InspectionObserver, LatentWorkerOptions } from './runtime/options.js';
 export type { PersistedWorkerSnapshot } from './runtime/persistence.js';
 export type { WorkerAvailability, WorkerState, WorkerStatus } from './runtime/status.js';
