@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'reports/', '.stryker-tmp/'] },
+  { ignores: ['dist/', 'coverage/', 'reports/', '.stryker-tmp/', '.notes/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -7,7 +7,6 @@ import { createLatentWorker, type Connection, type Provider } from '../src/index
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // An in-memory "instance": it boots in 200 ms and its agent connects back 100 ms later.
-let worker: ReturnType<typeof createLatentWorker>;
 const provider: Provider = {
   async startInstance({ workerName }) {
     await delay(200);
@@ -21,7 +20,7 @@ const provider: Provider = {
   }
 };
 
-worker = createLatentWorker({ name: 'demo-1', provider, buildWaitTimeout: 500 });
+const worker = createLatentWorker({ name: 'demo-1', provider, buildWaitTimeout: 500 });
 worker.events$.subscribe((event) => {
   const { type, worker: name, ...detail } = event;
   console.log(`[${name}] ${type} ${JSON.stringify(detail)}`);

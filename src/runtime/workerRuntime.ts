@@ -190,16 +190,12 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   async isCompatibleWithBuild(props: P): Promise<boolean> {
     const { provider } = this.#options;
     if (!provider.buildsMayBeIncompatible || !provider.isCompatibleWithBuild) return true;
-    const snapshot = this.actor.getSnapshot();
-    // Only a live instance has properties to be incompatible with; a queued or fresh start
-    // will be made for whoever asks.
-    const live =
-      snapshot.matches({ instance: 'substantiated' }) ||
-      snapshot.matches({ instance: { substantiating: 'connecting' } }) ||
-      snapshot.matches({ instance: { substantiating: { starting: 'booting' } } }) ||
-      snapshot.matches({ instance: { substantiating: { checking: 'running' } } });
-    if (!live) return true;
-    return provider.isCompatibleWithBuild(props, snapshot.context.props as P | undefined);
+    const { context } = this.actor.getSnapshot();
+    // A build can use the live instance, or the one queued to start after the stop: a new
+    // request joins that queued start. With neither, a fresh start is made for whoever asks.
+    const startedWith = this.#liveInstance() ? context.props : context.queued?.props;
+    if (!this.#liveInstance() && !context.queued) return true;
+    return provider.isCompatibleWithBuild(props, startedWith as P | undefined);
   }
 
   checkPassword(password: string): boolean {
@@ -303,6 +299,17 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
 
   #state(): WorkerState {
     return instanceState(this.actor.getSnapshot());
+  }
+
+  /** An instance is up or coming up, and not being cancelled. */
+  #liveInstance(): boolean {
+    const snapshot = this.actor.getSnapshot();
+    return (
+      snapshot.matches({ instance: 'substantiated' }) ||
+      snapshot.matches({ instance: { substantiating: 'connecting' } }) ||
+      snapshot.matches({ instance: { substantiating: { starting: 'booting' } } }) ||
+      snapshot.matches({ instance: { substantiating: { checking: 'running' } } })
+    );
   }
 
   #retired(): boolean {

@@ -132,9 +132,11 @@ export class ControllableProvider<P = Record<string, unknown>> implements Provid
     return this.crashed ? { isGood: false, message: this.crashMessage } : { isGood: true };
   }
 
-  isCompatibleWithBuild(props: P): boolean {
-    // Compatible while no instance runs; otherwise the rendered kinds must match.
-    return this.state === 'stopped' || Object.is(this.#options.kind?.(props), this.startedKind);
+  isCompatibleWithBuild(props: P, startedWith: P | undefined): boolean {
+    // The engine names the instance to compare with (the live one or the one queued to start);
+    // without one, anything goes. Otherwise the rendered kinds must match.
+    const kind = this.#options.kind;
+    return startedWith === undefined || !kind || Object.is(kind(props), kind(startedWith));
   }
 
   /**

@@ -52,4 +52,17 @@ describe('compatibility', () => {
     expect(h.worker.status.state).toBe('idle');
     expect(await h.worker.isCompatibleWithBuild({ workerKind: 'b' })).toBe(true);
   });
+
+  it('a request queued behind the stop decides what the next instance is compatible with', async () => {
+    const h = harness({}, { autoStart: true, kind: (p) => p?.workerKind });
+    h.substantiate({ workerKind: 'a' });
+    await h.flush();
+    void h.worker.insubstantiate(); // the stop stays pending
+    await h.flush();
+    expect(await h.worker.isCompatibleWithBuild({ workerKind: 'b' })).toBe(true);
+    h.substantiate({ workerKind: 'a' }); // queued: the next instance is an 'a'
+    await h.flush();
+    expect(await h.worker.isCompatibleWithBuild({ workerKind: 'a' })).toBe(true);
+    expect(await h.worker.isCompatibleWithBuild({ workerKind: 'b' })).toBe(false);
+  });
 });
