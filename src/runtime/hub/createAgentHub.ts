@@ -4,6 +4,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { LatentWorker } from '../createLatentWorker.js';
 import { AgentConnection } from './agentConnection.js';
 import type { HubEvent } from './events.js';
+import { resolveHubOptions, type AgentHubOptions, type ResolvedHubOptions } from './hubOptions.js';
 import {
   CloseCode,
   closeReason,
@@ -12,18 +13,7 @@ import {
   rawText
 } from './protocol.js';
 
-export interface AgentHubOptions {
-  /** Interface to listen on. @default '127.0.0.1' (loopback only) */
-  host?: string;
-  /** 0 picks a free port; read it back from `hub.port`. @default 0 */
-  port?: number;
-  /** Ping period; two missed pongs end a connection. @default 10_000 */
-  heartbeatInterval?: number;
-  /** Largest message accepted; a bigger one closes the connection (1009). @default 1 MiB */
-  maxMessageBytes?: number;
-  /** Time an agent has to say hello after connecting. @default 10_000 */
-  helloTimeout?: number;
-}
+export type { AgentHubOptions } from './hubOptions.js';
 
 /** What the hub needs of a worker: its name, its password check and its attach/detach. */
 export type HubWorker = Pick<
@@ -52,29 +42,6 @@ export async function createAgentHub(options: AgentHubOptions = {}): Promise<Age
   const hub = new AgentHubServer(resolveHubOptions(options));
   await hub.listening;
   return hub;
-}
-
-type ResolvedHubOptions = Required<AgentHubOptions>;
-
-function resolveHubOptions(options: AgentHubOptions): ResolvedHubOptions {
-  const resolved = {
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
-    heartbeatInterval: options.heartbeatInterval ?? 10_000,
-    maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
-    helloTimeout: options.helloTimeout ?? 10_000
-  };
-  const positive = ['heartbeatInterval', 'maxMessageBytes', 'helloTimeout'] as const;
-  for (const key of positive) {
-    const value = resolved[key];
-    if (!Number.isFinite(value) || value <= 0) {
-      throw new TypeError(`createAgentHub: ${key} must be a positive number, got ${value}`);
-    }
-  }
-  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) {
-    throw new TypeError(`createAgentHub: port must be 0..65535, got ${resolved.port}`);
-  }
-  return resolved;
 }
 
 class AgentHubServer implements AgentHub {

@@ -1,11 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFleet,
   LatentWorkerConnectionLost,
   type Fleet,
   type FleetEvent
 } from '../../../src/index.js';
+import { builtAgent } from '../../runtime/hub/builtAgent.js';
 import { isAlive, next, processWorld, type ProcessWorld } from './support.js';
+
+// Compiling the agent takes seconds on a busy machine: once per file, outside the tests' timeout.
+beforeAll(() => void builtAgent(), 120_000);
 
 type Props = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   isCommandRunner,
   LatentWorkerCannotSubstantiate,
@@ -7,6 +7,9 @@ import {
 } from '../../../src/index.js';
 import { builtAgent } from '../../runtime/hub/builtAgent.js';
 import { isAlive, next, processWorld, type ProcessWorld } from './support.js';
+
+// Compiling the agent takes seconds on a busy machine: once per file, outside the tests' timeout.
+beforeAll(() => void builtAgent(), 120_000);
 
 let world: ProcessWorld | undefined;
 afterEach(async () => {

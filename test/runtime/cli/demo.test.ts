@@ -1,9 +1,12 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/runtime/cli/main.js';
 import type { DemoSummary } from '../../../src/runtime/cli/summary.js';
 import { builtAgent } from '../hub/builtAgent.js';
 import { isAlive } from '../hub/processes.js';
+
+// Compiling the agent takes seconds on a busy machine: once per file, outside the tests' timeout.
+beforeAll(() => void builtAgent(), 120_000);
 
 interface Captured {
   code: number;

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { builtAgent } from './builtAgent.js';
+
+// Compiling the agent takes seconds on a busy machine: once per file, outside the tests' timeout.
+beforeAll(() => void builtAgent(), 120_000);
 
 /** Runs the built agent to its end. */
 function runAgent(args: string[], env: Record<string, string> = {}) {
