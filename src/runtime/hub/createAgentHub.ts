@@ -40,7 +40,12 @@ export interface AgentHub {
 /** Starts a hub and resolves once it listens. */
 export async function createAgentHub(options: AgentHubOptions = {}): Promise<AgentHub> {
   const hub = new AgentHubServer(resolveHubOptions(options));
-  await hub.listening;
+  try {
+    await hub.listening;
+  } catch (error) {
+    await hub.close(); // its heartbeat timer would keep the process alive
+    throw error;
+  }
   return hub;
 }
 

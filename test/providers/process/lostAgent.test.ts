@@ -93,9 +93,10 @@ describe('losing an agent mid-build', () => {
     expect(result.outcome).toEqual({ result: 'success', worker: 'w1', attempts: 2 });
     expect(result.firstAttempt[0]).toBeInstanceOf(LatentWorkerConnectionLost);
     expect(hubEvents[0]).toMatchObject({ type: 'disconnected', code: 4410 });
-    // Two unanswered pings: at least two periods, and not much more than three.
+    // Two unanswered pings: at least one full period after the freeze; the bound is loose for
+    // busy CI machines, and still far below a TCP time-out.
     const took = result.timing.detached - result.timing.hurt;
     expect(took).toBeGreaterThanOrEqual(interval);
-    expect(took).toBeLessThan(10 * interval);
+    expect(took).toBeLessThan(30 * interval);
   });
 });
