@@ -59,6 +59,19 @@ describe('remote commands through the hub', () => {
     ).toBe(result.stdout);
   });
 
+  it('delivers a 24 MiB output whole, through the flow control of the agent', async () => {
+    const runner = await connected();
+    const size = 24 * 1024 * 1024;
+    const { stdout, exitCode } = await runner.exec(node, [
+      '-e',
+      `const line = 'x'.repeat(1023) + '\\n'; let left = ${size / 1024};
+       const more = () => { while (left > 0) { left--; if (!process.stdout.write(line)) return process.stdout.once('drain', more); } };
+       more();`
+    ]);
+    expect(exitCode).toBe(0);
+    expect(stdout.length).toBe(size);
+  });
+
   it('reports a command killed by a signal', async () => {
     const runner = await connected();
     await expect(runner.exec('sh', ['-c', 'kill -TERM $$'])).resolves.toMatchObject({

@@ -39,6 +39,8 @@ interface Session {
 }
 
 const MAX_BACKOFF_MS = 2_000;
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+const LOW_WATER_BYTES = 1024 * 1024;
 
 /**
  * Runs a worker's agent: dials the hub, says hello, runs the commands it is sent, and dials
@@ -57,8 +59,13 @@ export function startAgent(options: AgentOptions): Agent {
       const ws = new WebSocket(options.hubUrl, { handshakeTimeout: options.giveUpAfter });
       socket = ws;
       let opened = false;
+      // Backpressure: a chatty command must not buffer unbounded output in the agent.
       const send = (message: AgentMessage) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(JSON.stringify(message), () => {
+          if (ws.bufferedAmount < LOW_WATER_BYTES) local.resume();
+        });
+        if (ws.bufferedAmount > HIGH_WATER_BYTES) local.pause();
       };
       const local = new LocalCommands(send);
       commands = local;

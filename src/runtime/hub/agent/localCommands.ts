@@ -50,6 +50,17 @@ export class LocalCommands {
     child.once('close', (exitCode, signal) => end({ exitCode, signal }));
   }
 
+  /** Stop reading the commands' output while the hub link is congested (they block on write). */
+  pause(): void {
+    for (const child of this.#running.values())
+      [child.stdout, child.stderr].forEach((s) => s?.pause());
+  }
+
+  resume(): void {
+    for (const child of this.#running.values())
+      [child.stdout, child.stderr].forEach((s) => s?.resume());
+  }
+
   /** SIGTERM to the command's process group, SIGKILL if it is still there after a grace. */
   kill(id: number): void {
     const child = this.#running.get(id);
