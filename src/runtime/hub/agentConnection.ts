@@ -139,7 +139,8 @@ export class AgentConnection implements Connection, CommandRunner {
 
   /** Pings now; true when the pong arrives within `timeout` ms (Buildbot's duplicate check). */
   answersPing(timeout: number): Promise<boolean> {
-    if (this.#lost) return Promise.resolve(false);
+    // A socket already closing (e.g. released by the worker) cannot answer any more.
+    if (this.#lost || this.socket.readyState !== this.socket.OPEN) return Promise.resolve(false);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeout);
       this.#pongWaiters.push(() => {
