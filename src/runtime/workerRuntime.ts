@@ -11,7 +11,8 @@ import type {
   BuildResult,
   Connection,
   SubstantiationOutcome,
-  WorkerMachineEmitted
+  WorkerMachineEmitted,
+  WorkerMachineEvent
 } from '../machines/latentWorker/types.js';
 import type { LatentWorker } from './createLatentWorker.js';
 import { Credentials } from './credentials.js';
@@ -92,7 +93,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       }
     });
     this.actor.start();
-    if (snapshot) this.actor.send({ type: 'restore' });
+    if (snapshot) this.#send({ type: 'restore' });
   }
 
   get status(): WorkerStatus {
@@ -108,14 +109,14 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     const waiter = ++this.#nextWaiter;
     const signal = options?.signal;
     return new Promise<boolean>((resolve, reject) => {
-      const leave = () => this.actor.send({ type: 'withdraw', waiter });
+      const leave = () => this.#send({ type: 'withdraw', waiter });
       const done = () => signal?.removeEventListener('abort', leave);
       this.#waiters.set(waiter, {
         resolve: (value) => (done(), resolve(value)),
         reject: (error) => (done(), reject(error))
       });
       signal?.addEventListener('abort', leave, { once: true });
-      this.actor.send({ type: 'substantiate', waiter, props });
+      this.#send({ type: 'substantiate', waiter, props });
       if (signal?.aborted) leave();
     });
   }
@@ -123,7 +124,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   insubstantiate(options?: { fast?: boolean }): Promise<void> {
     if (this.#retired() || this.#state() === 'idle') return Promise.resolve();
     const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
-    this.actor.send({ type: 'insubstantiate', fast: options?.fast === true });
+    this.#send({ type: 'insubstantiate', fast: options?.fast === true });
     return stopped;
   }
 
@@ -141,7 +142,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     // Reporting the live connection again changes nothing (a hub may retry its report); it
     // must not be mistaken for a second connection and cut.
     if (connection === this.connection) return;
-    this.actor.send({ type: 'attach', connection });
+    this.#send({ type: 'attach', connection });
     const reason = this.#rejections.get(connection);
     if (reason !== undefined) {
       this.#rejections.delete(connection);
@@ -152,11 +153,11 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   }
 
   detached(connection?: Connection): void {
-    this.actor.send(connection ? { type: 'detach', connection } : { type: 'detach' });
+    this.#send(connection ? { type: 'detach', connection } : { type: 'detach' });
   }
 
   buildStarted(): void {
-    this.actor.send({ type: 'build.started' });
+    this.#send({ type: 'build.started' });
   }
 
   buildFinished(result: BuildResult = 'success'): void {
@@ -166,15 +167,15 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     if (this.actor.getSnapshot().context.building === 0) {
       throw new LatentWorkerError(`${this.name}.buildFinished: no build is running`);
     }
-    this.actor.send({ type: 'build.finished', result });
+    this.#send({ type: 'build.finished', result });
   }
 
   pause(reason?: string): void {
-    this.actor.send(reason === undefined ? { type: 'pause' } : { type: 'pause', reason });
+    this.#send(reason === undefined ? { type: 'pause' } : { type: 'pause', reason });
   }
 
   unpause(): void {
-    this.actor.send({ type: 'unpause' });
+    this.#send({ type: 'unpause' });
   }
 
   canStartBuild(): boolean {
@@ -310,6 +311,11 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       snapshot.matches({ instance: { substantiating: { starting: 'booting' } } }) ||
       snapshot.matches({ instance: { substantiating: { checking: 'running' } } })
     );
+  }
+
+  /** A retired worker's actor is stopped: what arrives late (a detach, a leaving waiter) is moot. */
+  #send(event: WorkerMachineEvent): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send(event);
   }
 
   #retired(): boolean {

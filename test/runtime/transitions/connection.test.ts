@@ -179,6 +179,23 @@ describe('detach', () => {
     expect(h.provider.stopPending).toBe(true);
   });
 
+  it('and other late calls after shutdown are ignored without a word from XState', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const h = harness({}, { autoStart: true, autoStop: true });
+    h.substantiate();
+    await h.flush();
+    const connection = h.provider.connection!;
+    h.worker.buildStarted();
+    await h.worker.shutdown();
+    h.worker.detached(connection);
+    h.worker.buildFinished('success');
+    h.worker.pause();
+    h.worker.unpause();
+    expect(warn).not.toHaveBeenCalled();
+    expect(h.worker.status.state).toBe('shutDown');
+    warn.mockRestore();
+  });
+
   it('of a stale connection is ignored', async () => {
     const h = harness({}, manual);
     const old = slowConnection();
