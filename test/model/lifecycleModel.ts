@@ -13,8 +13,8 @@ export type Availability = 'available' | 'quarantined' | 'paused';
 
 /**
  * How a `substantiate()` promise ended: `pending`, `true`, `false`, or the error it was
- * rejected with, as `cancelled`, `failed`, `timedOut`, `cannotSubstantiate`,
- * `unavailable:paused` or `unavailable:quarantined:<ms left>`.
+ * rejected with: `cancelled:<by whom>`, `failed:<why>`, `timedOut:<missingTimeout>`,
+ * `cannotSubstantiate`, `unavailable:paused` or `unavailable:quarantined:<ms left>`.
  */
 export type Outcome = string;
 
@@ -28,6 +28,16 @@ export interface ModelSettings {
 }
 
 type Timer = 'missing' | 'queue' | 'check' | 'idle' | 'quarantine';
+
+/** What the scripted provider's failing answers say (see test/properties/scriptedProvider.ts). */
+const REASONS: Record<'start' | 'check', Partial<Record<Answer, string>>> = {
+  start: { rejects: 'the cloud said no', throwsSync: 'startInstance threw synchronously' },
+  check: {
+    bad: 'kernel panic',
+    rejects: 'the health endpoint is down',
+    throwsSync: 'checkInstance threw synchronously'
+  }
+};
 
 /**
  * The lifecycle of `lifecycle.md` as a plain state machine over a flat `phase`: no XState, no
@@ -104,14 +114,14 @@ export class LifecycleModel {
   withdraw(waiter: number): void {
     if (this.outcomes.get(waiter) !== 'pending') return;
     if (this.live && this.waiters.length === 1 && this.waiters[0] === waiter) {
-      this.#settle(this.waiters, 'cancelled');
+      this.#settle(this.waiters, 'cancelled:its last caller');
       this.waiters = [];
       return this.#callOff();
     }
     this.waiters = this.waiters.filter((w) => w !== waiter);
     const queued = this.queued?.filter((w) => w !== waiter);
     this.queued = queued?.length ? queued : undefined;
-    this.#settle([waiter], 'cancelled');
+    this.#settle([waiter], 'cancelled:its caller');
   }
 
   insubstantiate(request: number): void {
@@ -119,7 +129,7 @@ export class LifecycleModel {
       return void this.stopRequests.set(request, 'resolved');
     }
     this.stopRequests.set(request, 'pending');
-    this.#cancelAll();
+    this.#cancelAll('insubstantiate()');
     if (this.phase === 'substantiated') this.#beginStop();
     else if (this.live) this.#callOff();
   }
@@ -128,7 +138,7 @@ export class LifecycleModel {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     if (this.phase === 'idle') return this.#enterShutDown();
-    this.#cancelAll();
+    this.#cancelAll('shutdown()');
     if (this.phase === 'substantiated') {
       this.connection = undefined;
       this.#beginStop();
@@ -217,11 +227,11 @@ export class LifecycleModel {
   #fire(timer: Timer): void {
     switch (timer) {
       case 'missing':
-        this.#fail('timedOut');
+        this.#fail(`timedOut:${this.settings.missingTimeout}`);
         return this.#callOff();
       case 'queue':
         if (!this.queued) return;
-        this.#settle(this.queued, 'timedOut');
+        this.#settle(this.queued, `timedOut:${this.settings.missingTimeout}`);
         this.queued = undefined;
         return this.#workerFailed();
       case 'check':
@@ -255,8 +265,12 @@ export class LifecycleModel {
       case 'cannotSubstantiate':
         this.#fail('cannotSubstantiate');
         return this.#beginStop();
-      default: // refused, garbage, throws
-        this.#fail('failed');
+      case 'refused':
+      case 'garbage':
+        this.#fail(`failed:${answer}`);
+        return this.#beginStop();
+      default:
+        this.#fail(`failed:startInstance failed: ${REASONS.start[answer]}`);
         return this.#beginStop();
     }
   }
@@ -265,7 +279,7 @@ export class LifecycleModel {
     if (this.cancelling) return this.#beginStop();
     if (this.#connectedToInstance()) return this.#enterSubstantiated();
     if (answer === 'good') return this.#enterConnecting();
-    this.#fail('failed');
+    this.#fail(`failed:latent worker crashed before connecting: ${REASONS.check[answer]}`);
     this.#beginStop();
   }
 
@@ -348,13 +362,13 @@ export class LifecycleModel {
     for (const waiter of waiters) this.outcomes.set(waiter, outcome);
   }
 
-  #cancelAll(): void {
-    this.#settle([...this.waiters, ...(this.queued ?? [])], 'cancelled');
+  #cancelAll(by: string): void {
+    this.#settle([...this.waiters, ...(this.queued ?? [])], `cancelled:${by}`);
     this.waiters = [];
     this.queued = undefined;
   }
 
-  #fail(outcome: 'failed' | 'timedOut' | 'cannotSubstantiate'): void {
+  #fail(outcome: Outcome): void {
     this.#settle(this.waiters, outcome);
     this.waiters = [];
     if (outcome !== 'cannotSubstantiate') this.#workerFailed();

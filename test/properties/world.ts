@@ -22,10 +22,17 @@ export const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** How a rejected `substantiate()` is written in the model. */
 export function outcomeOf(error: unknown): Outcome {
-  if (error instanceof LatentWorkerSubstantiationCancelled) return 'cancelled';
+  const said = (pattern: RegExp) => pattern.exec((error as Error).message)?.[1] ?? '?';
+  if (error instanceof LatentWorkerSubstantiationCancelled) {
+    return `cancelled:${said(/was cancelled by (.+)$/)}`;
+  }
   if (error instanceof LatentWorkerCannotSubstantiate) return 'cannotSubstantiate';
   if (error instanceof LatentWorkerFailedToSubstantiate) {
-    return error.timedOut ? 'timedOut' : 'failed';
+    if (error.timedOut) return `timedOut:${said(/within missingTimeout \((\d+) ms\)$/)}`;
+    if (/refused \(returned false\): worker does not want/.test(error.message))
+      return 'failed:refused';
+    if (/returned \{"pid":42\}; expected undefined/.test(error.message)) return 'failed:garbage';
+    return `failed:${said(/failed to substantiate: (.+)$/)}`;
   }
   if (error instanceof LatentWorkerUnavailable) {
     const left = error.retryAfter === undefined ? '' : `:${error.retryAfter}`;
