@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The fast engine tests only, for StrykerJS (`npm run test:mutation`): the example tests of the
- * lifecycle, the document check, and the lifecycle property at a fixed seed and 100 runs, so
+ * lifecycle, the document check, and the lifecycle property at a fixed seed and 300 runs, so
  * that a mutant is killed or not the same way on every run. The graph coverage (15 s) and the
  * Fleet, hub and CLI suites stay out: each mutant reruns every test that covers it. Files
  * share one module graph (`isolate: false`): re-importing XState per file per mutant would
@@ -20,7 +20,7 @@ export default defineConfig({
       'test/properties/lifecycle.test.ts'
     ],
     setupFiles: ['./vitest.setup.ts'],
-    env: { FC_NUM_RUNS: '100', FC_SEED: '20261127' },
+    env: { FC_NUM_RUNS: '300', FC_SEED: '20261127' },
     isolate: false,
     testTimeout: 30_000
   }

@@ -8,6 +8,7 @@ export const START_ANSWERS = [
   'startedStatuses',
   'refused',
   'garbage',
+  'garbageList',
   'throwsSync',
   'rejects',
   'cannotSubstantiate',

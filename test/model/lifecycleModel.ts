@@ -145,14 +145,16 @@ export class LifecycleModel {
     } else if (this.live) this.#callOff();
   }
 
-  /** The worker's connection `id` arrived; returns whether it was accepted. */
-  attach(id: number): boolean {
-    if (this.phase === 'shutDown') return false;
+  /** The worker's connection `id` arrived; returns `accepted` or why it was refused. */
+  attach(id: number): 'accepted' | 'shut down' | 'not substantiating' {
+    if (this.phase === 'shutDown') return 'shut down';
     // Only a substantiation waits for a connection; a never-idle worker takes one any time.
-    if (!this.live && this.settings.buildWaitTimeout >= 0) return false;
+    if (!this.live && this.settings.buildWaitTimeout >= 0) {
+      return this.shuttingDown ? 'shut down' : 'not substantiating';
+    }
     this.connection = { id, generation: this.generation };
     if (this.live && this.phase === 'connecting') this.#enterSubstantiated();
-    return true;
+    return 'accepted';
   }
 
   detach(id: number | undefined): void {
@@ -266,8 +268,11 @@ export class LifecycleModel {
         this.#fail('cannotSubstantiate');
         return this.#beginStop();
       case 'refused':
+        this.#fail('failed:refused');
+        return this.#beginStop();
       case 'garbage':
-        this.#fail(`failed:${answer}`);
+      case 'garbageList':
+        this.#fail('failed:garbage');
         return this.#beginStop();
       default:
         this.#fail(`failed:startInstance failed: ${REASONS.start[answer]}`);

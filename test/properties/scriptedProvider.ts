@@ -27,6 +27,8 @@ async function startInstance(answer: StartAnswer): Promise<StartResult> {
       return false;
     case 'garbage':
       return { pid: 42 } as unknown as StartResult;
+    case 'garbageList':
+      return ['booted', 3] as unknown as StartResult;
     case 'rejects':
       throw new Error('the cloud said no');
     case 'cannotSubstantiate':

@@ -88,8 +88,8 @@ async function perform(step: Step, run: Run): Promise<void> {
       return model.insubstantiate(run.stopRequests);
     case 'attach': {
       const id = ++run.connections;
-      const accepted = model.attach(id);
-      if (world) expect(world.attach(id), `attached() of connection ${id}`).toBe(accepted);
+      const verdict = model.attach(id);
+      if (world) expect(world.attach(id), `attached() of connection ${id}`).toBe(verdict);
       return;
     }
     case 'detach': {

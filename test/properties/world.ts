@@ -31,7 +31,8 @@ export function outcomeOf(error: unknown): Outcome {
     if (error.timedOut) return `timedOut:${said(/within missingTimeout \((\d+) ms\)$/)}`;
     if (/refused \(returned false\): worker does not want/.test(error.message))
       return 'failed:refused';
-    if (/returned \{"pid":42\}; expected undefined/.test(error.message)) return 'failed:garbage';
+    if (/startInstance returned \S+; expected undefined/.test(error.message))
+      return 'failed:garbage';
     return `failed:${said(/failed to substantiate: (.+)$/)}`;
   }
   if (error instanceof LatentWorkerUnavailable) {
@@ -89,16 +90,16 @@ export class World {
       .then(() => this.stopRequests.set(request, 'resolved'));
   }
 
-  /** Connection `id` arrives; returns whether `attached()` accepted it. */
-  attach(id: number): boolean {
+  /** Connection `id` arrives; returns `accepted` or why `attached()` refused it. */
+  attach(id: number): string {
     const connection: Connection = { disconnect: () => undefined };
     this.#connections.set(id, connection);
     try {
       this.worker.attached(connection);
-      return true;
+      return 'accepted';
     } catch (error) {
-      if (error instanceof LatentWorkerConnectionRejected) return false;
-      throw error;
+      if (!(error instanceof LatentWorkerConnectionRejected)) throw error;
+      return /worker is shut down/.test(error.message) ? 'shut down' : 'not substantiating';
     }
   }
 
