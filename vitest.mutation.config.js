@@ -17,6 +17,7 @@ export default defineConfig({
       'test/runtime/transitions/**/*.test.ts',
       'test/machines/lifecycleDoc.test.ts',
       'test/machines/bare.test.ts',
+      'test/machines/edges.test.ts',
       'test/properties/lifecycle.test.ts'
     ],
     setupFiles: ['./vitest.setup.ts'],

@@ -1,0 +1,115 @@
+import { createActor } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import type { Connection } from '../../src/index.js';
+import { VARIANTS } from './graphPaths.js';
+import { ManualClock } from './manualClock.js';
+import { ManualProvider } from './manualProvider.js';
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** One chart actor on a hand-driven provider and clock, with everything it emits. */
+function chart() {
+  const provider = new ManualProvider();
+  const clock = new ManualClock();
+  const settings = VARIANTS.stopsWhenIdle!;
+  const actor = createActor(provider.machine, { input: { name: 'edge', settings }, clock });
+  clock.system = actor.system;
+  const emitted: { type: string; [key: string]: unknown }[] = [];
+  actor.on('*', (event) => emitted.push(event));
+  actor.start();
+  const outcome = (waiter: number) =>
+    emitted.find((e) => e.type === 'settle' && (e.waiters as number[]).includes(waiter))?.outcome;
+  return { actor, provider, clock, emitted, outcome };
+}
+
+const connection = (): Connection => ({ disconnect: () => undefined });
+
+describe('edges of the chart the example and property tests pass by', () => {
+  it('a caller leaving a shared substantiation leaves the others waiting', async () => {
+    const { actor, outcome } = chart();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    actor.send({ type: 'substantiate', waiter: 2 });
+    actor.send({ type: 'withdraw', waiter: 1 });
+    await flush();
+    expect(outcome(1)).toMatchObject({ status: 'failed' });
+    expect(outcome(2)).toBeUndefined();
+    expect(
+      actor.getSnapshot().matches({ instance: { substantiating: { starting: 'booting' } } })
+    ).toBe(true);
+  });
+
+  it('a build ending in retry keeps the failure streak', async () => {
+    const { actor, provider } = chart();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    provider.answer('start', { output: false });
+    await flush();
+    actor.send({ type: 'build.started' });
+    actor.send({ type: 'build.finished', result: 'retry' });
+    expect(actor.getSnapshot().context.consecutiveFailures).toBe(1);
+  });
+
+  it('a refused start is reported as a failed substantiation', async () => {
+    const { actor, provider, emitted } = chart();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    provider.answer('start', { output: false });
+    await flush();
+    expect(emitted.filter((e) => e.type === 'substantiationFailed')).toHaveLength(1);
+  });
+
+  it.each([
+    ['no result at all', { output: undefined }, 'unhealthy'],
+    ['a non-Error rejection', { error: { code: 7 } }, '{"code":7}'],
+    ['an unprintable rejection', { error: circular() }, '[object Object]']
+  ])(
+    'a health check answering %s fails the substantiation with a readable reason',
+    async (_, answer, reason) => {
+      const { actor, provider, clock, outcome } = chart();
+      actor.send({ type: 'substantiate', waiter: 1 });
+      provider.answer('start', { output: true });
+      await flush();
+      clock.fire(
+        'xstate.after.checkInstanceInterval.latentWorker.instance.substantiating.connecting'
+      );
+      provider.answer('check', answer);
+      await flush();
+      const error = (outcome(1) as { error?: Error } | undefined)?.error;
+      expect(error?.message).toContain(`crashed before connecting: ${reason}`);
+      expect(actor.getSnapshot().matches({ instance: 'insubstantiating' })).toBe(true);
+    }
+  );
+
+  it('an attach outside a substantiation is refused with its reason', () => {
+    const { actor, emitted } = chart();
+    actor.send({ type: 'attach', connection: connection() });
+    expect(emitted.find((e) => e.type === 'connectionRejected')?.reason).toBe(
+      'connection while not trying to substantiate'
+    );
+  });
+
+  it('the same connection attaching twice is not dropped', () => {
+    const { actor, emitted } = chart();
+    const live = connection();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    actor.send({ type: 'attach', connection: live });
+    actor.send({ type: 'attach', connection: live });
+    expect(emitted.filter((e) => e.type === 'connectionDropped')).toEqual([]);
+  });
+
+  it('an idle timeout without a connection drops none', async () => {
+    const { actor, provider, clock, emitted } = chart();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    actor.send({ type: 'attach', connection: connection() });
+    provider.answer('start', { output: true });
+    await flush();
+    actor.send({ type: 'detach' });
+    clock.fire('xstate.after.buildWaitTimeout.latentWorker.instance.substantiated.idling');
+    expect(actor.getSnapshot().matches({ instance: 'insubstantiating' })).toBe(true);
+    expect(emitted.filter((e) => e.type === 'connectionDropped')).toEqual([]);
+  });
+});
+
+function circular(): unknown {
+  const value: { self?: unknown } = {};
+  value.self = value;
+  return value;
+}
