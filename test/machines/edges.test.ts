@@ -56,6 +56,19 @@ describe('edges of the chart the example and property tests pass by', () => {
     expect(emitted.filter((e) => e.type === 'substantiationFailed')).toHaveLength(1);
   });
 
+  it('a queued request that outlives the attach deadline is reported as failed', async () => {
+    const { actor, clock, emitted, outcome } = chart();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    actor.send({ type: 'insubstantiate' });
+    actor.send({ type: 'substantiate', waiter: 2 });
+    clock.fire(
+      'xstate.after.missingTimeout.latentWorker.instance.substantiating.starting.aborting'
+    );
+    await flush();
+    expect(outcome(2)).toMatchObject({ status: 'failed', error: { timedOut: true } });
+    expect(emitted.filter((e) => e.type === 'substantiationFailed')).toHaveLength(1);
+  });
+
   it.each([
     ['no result at all', { output: undefined }, 'unhealthy'],
     ['a non-Error rejection', { error: { code: 7 } }, '{"code":7}'],
