@@ -139,9 +139,13 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
         `${this.name}.attached: rejected, the worker is shut down (state shutDown)`
       );
     }
-    // Reporting the live connection again changes nothing (a hub may retry its report); it
-    // must not be mistaken for a second connection and cut.
-    if (connection === this.connection) return;
+    // Reporting the live connection of this instance again changes nothing (a hub may retry
+    // its report); it must not be mistaken for a second connection and cut. The same object
+    // left over from a stopped instance is a new attach.
+    const { context } = this.actor.getSnapshot();
+    if (connection === context.connection && context.connectedGeneration === context.generation) {
+      return;
+    }
     this.#send({ type: 'attach', connection });
     const reason = this.#rejections.get(connection);
     if (reason !== undefined) {

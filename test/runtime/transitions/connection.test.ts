@@ -61,6 +61,24 @@ describe('attach', () => {
     expect(h.eventsOf('attached')).toHaveLength(1);
   });
 
+  it('of a connection object left over from the stopped instance counts for the new one', async () => {
+    const h = harness({}, manual);
+    const connection = slowConnection();
+    h.substantiate();
+    h.worker.attached(connection);
+    h.provider.completeStart(true);
+    await h.flush();
+    void h.worker.insubstantiate(); // the connection outlives the stop
+    h.provider.completeStop();
+    await h.flush();
+    const next = h.substantiate();
+    h.worker.attached(connection);
+    h.provider.completeStart(true);
+    await h.flush();
+    expect(next.value).toBe(true);
+    expect(connection.disconnect).not.toHaveBeenCalled();
+  });
+
   it('while connecting substantiates and answers the waiters', async () => {
     const h = harness({}, manual);
     const build = h.substantiate();
