@@ -4,16 +4,8 @@ import { activeNodeIds, stateNodes, transitionKey, transitionsOf } from './chart
 import { adjacency, serializeState, shortestPaths, VARIANTS, type Path } from './graphPaths.js';
 import { replay, type Coverage } from './replay.js';
 
-/**
- * Guard branches the chart defines but no event sequence can take: `shutdown()` leaves idle,
- * a live substantiation and `substantiated` at once, so no `substantiate` meets `shuttingDown`
- * there. Reported in .notes/engine-bugs.md; remove a key here when the branch goes.
- */
-const UNREACHABLE = [
-  'latentWorker.instance.idle substantiate #0',
-  'latentWorker.instance.substantiating substantiate #0',
-  'substantiated substantiate #0'
-];
+/** Guard branches the chart defines but no event sequence can take: none. */
+const UNREACHABLE: string[] = [];
 
 /** A path's identity: the states it goes through. */
 const trail = (path: Path) => path.steps.map((step) => serializeState(step.state)).join(' > ');

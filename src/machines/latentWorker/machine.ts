@@ -256,6 +256,7 @@ export const latentWorkerMachine = setup({
   }),
   states: {
     instance: {
+      description: 'What the master intends for the instance, and how far it got.',
       initial: 'idle',
       on: {
         'build.started': { actions: 'countBuildStarted' },
@@ -278,10 +279,6 @@ export const latentWorkerMachine = setup({
           description: 'No instance as far as we know. A substantiate request starts one.',
           on: {
             substantiate: [
-              {
-                guard: 'shuttingDown',
-                actions: { type: 'answer', params: { status: 'shutDown' } }
-              },
               ...refuseWhileUnavailable(),
               { target: 'substantiating', actions: 'takeRequest' }
             ],
@@ -302,14 +299,7 @@ export const latentWorkerMachine = setup({
             }
           },
           on: {
-            substantiate: [
-              {
-                guard: 'shuttingDown',
-                actions: { type: 'answer', params: { status: 'shutDown' } }
-              },
-              ...refuseWhileUnavailable(),
-              { actions: 'joinRequest' }
-            ],
+            substantiate: [...refuseWhileUnavailable(), { actions: 'joinRequest' }],
             restore: { actions: 'armRestoredDeadline' }
           },
           states: {
@@ -476,10 +466,6 @@ export const latentWorkerMachine = setup({
           initial: 'idling',
           on: {
             substantiate: [
-              {
-                guard: 'shuttingDown',
-                actions: { type: 'answer', params: { status: 'shutDown' } }
-              },
               ...refuseWhileUnavailable(),
               {
                 guard: 'connected',
@@ -541,6 +527,7 @@ export const latentWorkerMachine = setup({
       }
     },
     availability: {
+      description: 'Whether the worker may take new work: quarantine and pausing.',
       initial: 'available',
       on: {
         'build.finished': [
