@@ -11,8 +11,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
-      'test/runtime/smoke.test.ts',
-      'test/runtime/persistence.test.ts',
+      'test/runtime/*.test.ts',
       'test/runtime/buildbot/**/*.test.ts',
       'test/runtime/transitions/**/*.test.ts',
       'test/machines/lifecycleDoc.test.ts',

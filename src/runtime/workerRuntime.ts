@@ -3,6 +3,7 @@ import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
   LatentWorkerConnectionRejected,
   LatentWorkerError,
+  LatentWorkerSubstantiationCancelled,
   LatentWorkerUnavailable,
   type UnavailableReason
 } from '../errors.js';
@@ -106,8 +107,16 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
 
   substantiate(props?: P, options?: { signal?: AbortSignal }): Promise<boolean> {
     if (this.#retired()) return Promise.resolve(false);
-    const waiter = ++this.#nextWaiter;
     const signal = options?.signal;
+    if (signal?.aborted) {
+      // Gone before it asked: nothing to start, nothing to stop.
+      return Promise.reject(
+        new LatentWorkerSubstantiationCancelled(
+          `substantiation of ${this.name} was cancelled by its caller`
+        )
+      );
+    }
+    const waiter = ++this.#nextWaiter;
     return new Promise<boolean>((resolve, reject) => {
       const leave = () => this.#send({ type: 'withdraw', waiter });
       const done = () => signal?.removeEventListener('abort', leave);
@@ -117,7 +126,6 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       });
       signal?.addEventListener('abort', leave, { once: true });
       this.#send({ type: 'substantiate', waiter, props });
-      if (signal?.aborted) leave();
     });
   }
 
