@@ -24,6 +24,7 @@ export {
   type UnavailableReason
 } from './errors.js';
 export {
+  BUILD_RESULTS,
   classifyStartResult,
   fromProviderCall,
   latentWorkerMachine,

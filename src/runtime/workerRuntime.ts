@@ -8,12 +8,13 @@ import {
   type UnavailableReason
 } from '../errors.js';
 import type { latentWorkerMachine } from '../machines/latentWorker/machine.js';
-import type {
-  BuildResult,
-  Connection,
-  SubstantiationOutcome,
-  WorkerMachineEmitted,
-  WorkerMachineEvent
+import {
+  isBuildResult,
+  type BuildResult,
+  type Connection,
+  type SubstantiationOutcome,
+  type WorkerMachineEmitted,
+  type WorkerMachineEvent
 } from '../machines/latentWorker/types.js';
 import type { LatentWorker } from './createLatentWorker.js';
 import { Credentials } from './credentials.js';
@@ -22,16 +23,6 @@ import type { ResolvedOptions } from './options.js';
 import { fromPersisted, toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
 import { bindProvider, providedWorkerMachine } from './providerActors.js';
 import { instanceState, statusOf, type WorkerState, type WorkerStatus } from './status.js';
-
-const BUILD_RESULTS: ReadonlySet<string> = new Set<BuildResult>([
-  'success',
-  'warnings',
-  'failure',
-  'skipped',
-  'exception',
-  'retry',
-  'cancelled'
-]);
 
 type WorkerSnapshot = SnapshotFrom<typeof latentWorkerMachine>;
 
@@ -173,7 +164,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   }
 
   buildFinished(result: BuildResult = 'success'): void {
-    if (!BUILD_RESULTS.has(result)) {
+    if (!isBuildResult(result)) {
       throw new TypeError(`${this.name}.buildFinished: unknown result ${JSON.stringify(result)}`);
     }
     if (this.actor.getSnapshot().context.building === 0) {

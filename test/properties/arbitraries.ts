@@ -1,5 +1,6 @@
 import { fc } from '@fast-check/vitest';
 import { expect } from 'vitest';
+import { BUILD_RESULTS } from '../../src/index.js';
 import { CHECK_ANSWERS, START_ANSWERS, STOP_ANSWERS } from '../model/answers.js';
 import type { ModelSettings } from '../model/lifecycleModel.js';
 import { StepCommand, type Run, type Step } from './steps.js';
@@ -73,17 +74,7 @@ export const stepArb: fc.Arbitrary<StepCommand> = fc
     step(3, fc.constant({ call: 'buildStarted' })),
     step(
       3,
-      fc
-        .constantFrom(
-          'success',
-          'warnings',
-          'failure',
-          'skipped',
-          'exception',
-          'retry',
-          'cancelled'
-        )
-        .map((result) => ({ call: 'buildFinished', result }))
+      fc.constantFrom(...BUILD_RESULTS).map((result) => ({ call: 'buildFinished', result }))
     ),
     step(1, fc.constant({ call: 'pause' })),
     step(2, fc.constant({ call: 'unpause' })),

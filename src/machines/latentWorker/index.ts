@@ -7,3 +7,4 @@ export {
 export { fromProviderCall, type ProviderCallLogic } from './providerCall.js';
 export { classifyStartResult } from './failures.js';
 export type * from './types.js';
+export { BUILD_RESULTS, isBuildResult } from './types.js';

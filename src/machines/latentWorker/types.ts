@@ -5,8 +5,23 @@ export interface Connection {
   disconnect(): void | Promise<void>;
 }
 
-export type BuildResult =
-  'success' | 'warnings' | 'failure' | 'skipped' | 'exception' | 'retry' | 'cancelled';
+/** How a build ended, as an orchestrator reports it to `buildFinished()`. */
+export const BUILD_RESULTS = [
+  'success',
+  'warnings',
+  'failure',
+  'skipped',
+  'exception',
+  'retry',
+  'cancelled'
+] as const;
+
+export type BuildResult = (typeof BUILD_RESULTS)[number];
+
+/** Narrows anything to a `BuildResult`. */
+export function isBuildResult(value: unknown): value is BuildResult {
+  return (BUILD_RESULTS as readonly unknown[]).includes(value);
+}
 
 /** The resolved timing and policy of one worker (see `LatentWorkerOptions` for the defaults). */
 export interface WorkerSettings {

@@ -3,18 +3,8 @@ import {
   LatentWorkerConnectionLost,
   LatentWorkerError
 } from '../../errors.js';
-import type { BuildResult } from '../../machines/latentWorker/types.js';
+import { isBuildResult, type BuildResult } from '../../machines/latentWorker/types.js';
 import type { Attempt, Ending } from './job.js';
-
-const RESULTS: ReadonlySet<unknown> = new Set<BuildResult>([
-  'success',
-  'warnings',
-  'failure',
-  'skipped',
-  'exception',
-  'retry',
-  'cancelled'
-]);
 
 /**
  * A substantiation that did not give a running instance: a cancel wins, then shutdown; a bad
@@ -66,7 +56,7 @@ export function judgeBuild<P>(
   if (end.error instanceof LatentWorkerConnectionLost) return { kind: 'retry', error: end.error };
   if (end.error) return { kind: 'finish', result: 'exception', reason: 'threw', error: end.error };
   const result = end.result === undefined ? 'success' : end.result;
-  if (!RESULTS.has(result)) {
+  if (!isBuildResult(result)) {
     const error = new TypeError(
       `run() returned ${JSON.stringify(result) ?? typeof result}; expected a BuildResult or nothing`
     );
@@ -75,7 +65,7 @@ export function judgeBuild<P>(
   if (result === 'retry') {
     return { kind: 'retry', error: new LatentWorkerError(`build ${job.id} asked for a retry`) };
   }
-  return { kind: 'finish', result: result as BuildResult, reason: 'completed' };
+  return { kind: 'finish', result, reason: 'completed' };
 }
 
 /** What the worker is told when an attempt's build ends. */
