@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LatentWorkerConnectionRejected, LatentWorkerUnavailable } from '../../src/index.js';
+import {
+  createLatentWorker,
+  LatentWorkerConnectionRejected,
+  LatentWorkerUnavailable
+} from '../../src/index.js';
 import { harness } from '../support/harness.js';
+import { holdChecks } from './transitions/checks.js';
 
 // The LatentWorker facade's own duties: what it derives from the machine (status,
 // canStartBuild, events), and what it decides before the machine sees a call.
@@ -118,5 +123,85 @@ describe('insubstantiate and shutdown', () => {
     expect(completed).toBe(true);
     expect(await h.worker.substantiate()).toBe(false);
     await expect(h.worker.insubstantiate()).resolves.toBeUndefined();
+  });
+});
+
+describe('isCompatibleWithBuild', () => {
+  const strict = (buildsMayBeIncompatible: boolean) => {
+    const provider = {
+      buildsMayBeIncompatible,
+      startInstance: () => new Promise<void>(() => undefined),
+      stopInstance: () => undefined,
+      checkInstance: () => new Promise<{ isGood: boolean }>(() => undefined),
+      isCompatibleWithBuild: vi.fn((props: { kind?: string }, startedWith?: { kind?: string }) =>
+        Object.is(props.kind, startedWith?.kind)
+      )
+    };
+    return provider;
+  };
+
+  it('asks nobody when the provider says builds are never incompatible', async () => {
+    const provider = strict(false);
+    const worker = createLatentWorker({ name: 'w', provider });
+    void worker.substantiate({ kind: 'a' });
+    expect(await worker.isCompatibleWithBuild({ kind: 'b' })).toBe(true);
+    expect(provider.isCompatibleWithBuild).not.toHaveBeenCalled();
+  });
+
+  it('with no instance, live or queued, anything goes without asking', async () => {
+    const provider = strict(true);
+    const worker = createLatentWorker({ name: 'w', provider });
+    expect(await worker.isCompatibleWithBuild({ kind: 'b' })).toBe(true);
+    expect(provider.isCompatibleWithBuild).not.toHaveBeenCalled();
+  });
+
+  it('compares with the instance while it starts, connects and is checked', async () => {
+    const provider = strict(true);
+    const worker = createLatentWorker({ name: 'w', provider, checkInstanceInterval: 1_000 });
+    void worker.substantiate({ kind: 'a' }).catch(() => undefined);
+    expect(worker.actor.getSnapshot().matches({ instance: { substantiating: 'starting' } })).toBe(
+      true
+    );
+    expect(await worker.isCompatibleWithBuild({ kind: 'b' })).toBe(false);
+    expect(await worker.isCompatibleWithBuild({ kind: 'a' })).toBe(true);
+    expect(provider.isCompatibleWithBuild).toHaveBeenLastCalledWith({ kind: 'a' }, { kind: 'a' });
+  });
+
+  it('compares with the instance while it connects and while its health is checked', async () => {
+    const h = harness(
+      { checkInstanceInterval: 1_000 },
+      { autoConnect: false, kind: (p) => p?.kind }
+    );
+    const held = holdChecks(h);
+    h.substantiate({ kind: 'a' });
+    h.provider.completeStart(true);
+    await h.flush();
+    expect(
+      h.worker.actor.getSnapshot().matches({ instance: { substantiating: 'connecting' } })
+    ).toBe(true);
+    expect(await h.worker.isCompatibleWithBuild({ kind: 'b' })).toBe(false);
+    await h.advance(1_000);
+    expect(h.worker.actor.getSnapshot().matches({ instance: { substantiating: 'checking' } })).toBe(
+      true
+    );
+    expect(await h.worker.isCompatibleWithBuild({ kind: 'b' })).toBe(false);
+    expect(await h.worker.isCompatibleWithBuild({ kind: 'a' })).toBe(true);
+    held.resolve({ isGood: true });
+  });
+});
+
+describe('messages', () => {
+  it('name the worker and the call', async () => {
+    const h = harness({}, { autoStart: true });
+    await expect(h.worker.substantiate(undefined, { signal: AbortSignal.abort() })).rejects.toThrow(
+      'substantiation of local was cancelled by its caller'
+    );
+    h.substantiate();
+    await h.flush();
+    h.worker.buildStarted();
+    expect(() => h.worker.buildFinished('done' as never)).toThrow(
+      'local.buildFinished: unknown result "done"'
+    );
+    expect(h.eventsOf('attached')).toEqual([{ type: 'attached', worker: 'local' }]);
   });
 });
