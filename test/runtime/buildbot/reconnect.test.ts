@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LatentWorkerConnectionRejected } from '../../../src/index.js';
-import { harness, slowConnection, type Harness } from '../../support/harness.js';
+import { harness, slowConnection, type Harness, type Tracked } from '../../support/harness.js';
 
 // Buildbot test_latent.py, class Latent: connections that go away, late or silently.
 beforeEach(() => vi.useFakeTimers());
@@ -18,6 +18,18 @@ async function buildOnce(h: Harness, conn = slowConnection()) {
   return conn;
 }
 
+/** The pending start comes up and connects, serves `build` once, and idles out after 1 s. */
+async function serveAndIdleOut(h: Harness, build: Tracked<boolean>) {
+  h.provider.completeStart(true);
+  h.worker.attached(slowConnection());
+  await h.flush();
+  expect(build.value).toBe(true);
+  h.worker.buildStarted();
+  h.worker.buildFinished('success');
+  await h.advance(1000);
+  expect(h.provider.stopPending).toBe(true);
+}
+
 describe('late and lost connections', () => {
   it('a very late detach does not disturb the next instance (test_very_late_detached_after_substantiation)', async () => {
     const h = harness({ buildWaitTimeout: 1000 }, { autoConnect: false, autoDisconnect: false });
@@ -31,14 +43,7 @@ describe('late and lost connections', () => {
     expect(h.provider.startPending).toBe(true);
     // Only now does the old connection really close.
     h.worker.detached(old);
-    h.provider.completeStart(true);
-    h.worker.attached(slowConnection());
-    await h.flush();
-    expect(build2.value).toBe(true);
-    h.worker.buildStarted();
-    h.worker.buildFinished('success');
-    await h.advance(1000);
-    expect(h.provider.stopPending).toBe(true);
+    await serveAndIdleOut(h, build2);
   });
 
   it('a request during the stop starts a fresh instance after it (test_substantiation_during_stop_instance)', async () => {
@@ -54,14 +59,7 @@ describe('late and lost connections', () => {
     await h.flush();
     // The queued substantiation is not cancelled: its start follows the stop at once.
     expect(h.provider.startPending).toBe(true);
-    h.provider.completeStart(true);
-    h.worker.attached(slowConnection());
-    await h.flush();
-    expect(build2.value).toBe(true);
-    h.worker.buildStarted();
-    h.worker.buildFinished('success');
-    await h.advance(1000);
-    expect(h.provider.stopPending).toBe(true);
+    await serveAndIdleOut(h, build2);
   });
 
   it('a connection lost mid-build ends it retry and the next request restarts (test_worker_close_connection_while_building)', async () => {
@@ -151,14 +149,7 @@ describe('late and lost connections', () => {
     await h.advance(100_000);
     h.worker.detached(old);
     const build2 = h.substantiate();
-    h.provider.completeStart(true);
-    h.worker.attached(slowConnection());
-    await h.flush();
-    expect(build2.value).toBe(true);
-    h.worker.buildStarted();
-    h.worker.buildFinished('success');
-    await h.advance(1000);
-    expect(h.provider.stopPending).toBe(true);
+    await serveAndIdleOut(h, build2);
   });
 
   it('a connection severed during the stop, with a request queued (test_sever_connection_during_insubstantiation_and_buildrequest)', async () => {
