@@ -8,9 +8,8 @@ import type { WorkerContext, WorkerSettings } from '../machines/latentWorker/typ
  * callers waiting on a substantiation (their promises lived in the old process). XState does
  * not persist pending timers: a restored worker re-arms them in full (idle timer, health
  * check, attach deadline, quarantine), as if their state had just been entered. A provider
- * call that was in
- * flight is issued again with the same generation, so providers should treat `workerName` +
- * generation as an idempotency key.
+ * call that was in flight is issued again with the same generation, so providers should treat
+ * `workerName` + generation as an idempotency key.
  */
 export type PersistedWorkerSnapshot = Snapshot<unknown> & {
   value: unknown;

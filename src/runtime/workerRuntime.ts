@@ -197,8 +197,9 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     const { context } = this.actor.getSnapshot();
     // A build can use the live instance, or the one queued to start after the stop: a new
     // request joins that queued start. With neither, a fresh start is made for whoever asks.
-    const startedWith = this.#liveInstance() ? context.props : context.queued?.props;
-    if (!this.#liveInstance() && !context.queued) return true;
+    const live = this.#liveInstance();
+    if (!live && !context.queued) return true;
+    const startedWith = live ? context.props : context.queued?.props;
     return provider.isCompatibleWithBuild(props, startedWith as P | undefined);
   }
 
