@@ -1,4 +1,4 @@
-import type { Connection, Provider } from '../src/index.js';
+import type { Connection, InstanceRef, Provider } from '../src/index.js';
 
 type State = 'idle' | 'starting' | 'connecting' | 'substantiated' | 'stopping';
 
@@ -10,6 +10,7 @@ type State = 'idle' | 'starting' | 'connecting' | 'substantiated' | 'stopping';
 export class SwitchWorker {
   state: State = 'idle';
   #attachedEarly = false;
+  #instance: InstanceRef = { workerName: '', generation: 0, instanceName: '', labels: {} };
   #waiters: Array<(ok: boolean) => void> = [];
   #stopped: Array<() => void> = [];
 
@@ -26,7 +27,7 @@ export class SwitchWorker {
         this.state = 'starting';
         void Promise.resolve(
           this.provider.startInstance({
-            workerName: this.name,
+            ...this.#nextInstance(),
             password: '',
             props: undefined,
             signal: new AbortController().signal
@@ -55,7 +56,11 @@ export class SwitchWorker {
       case 'substantiated':
         this.state = 'stopping';
         void Promise.resolve(
-          this.provider.stopInstance({ workerName: this.name, fast: false })
+          this.provider.stopInstance({
+            ...this.#instance,
+            fast: false,
+            signal: new AbortController().signal
+          })
         ).then(() => {
           this.state = 'idle';
           for (const resolve of this.#stopped.splice(0)) resolve();
@@ -64,6 +69,13 @@ export class SwitchWorker {
       default:
         return Promise.resolve();
     }
+  }
+
+  #nextInstance(): InstanceRef {
+    const generation = this.#instance.generation + 1;
+    const instanceName = `${this.name}-${generation}`;
+    this.#instance = { workerName: this.name, generation, instanceName, labels: {} };
+    return this.#instance;
   }
 
   #started(): void {

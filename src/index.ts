@@ -21,23 +21,30 @@ export {
   LatentWorkerFailedToSubstantiate,
   LatentWorkerSubstantiationCancelled,
   LatentWorkerUnavailable,
+  type CancelledBy,
+  type FailureReason,
   type UnavailableReason
 } from './errors.js';
 export {
   BUILD_RESULTS,
+  classifyCheckResult,
   classifyStartResult,
   fromProviderCall,
   latentWorkerMachine,
   type BuildResult,
   type Connection,
+  type ProviderCallKind,
   type WorkerContext,
   type WorkerMachineEvent,
-  type WorkerSettings
+  type WorkerSettings,
+  type WorkerTag
 } from './machines/latentWorker/index.js';
 export { toMermaid } from './machines/mermaid.js';
 export type {
   CheckContext,
   CheckResult,
+  InstanceRef,
+  ListedInstance,
   Provider,
   StartContext,
   StartResult,
@@ -82,6 +89,12 @@ export {
 } from './runtime/hub/createAgentHub.js';
 export type * from './runtime/hub/events.js';
 export { CloseCode } from './runtime/hub/protocol.js';
+export { DEFAULT_OWNER, instanceName, LABELS } from './runtime/identity.js';
 export type { Clock, InspectionObserver, LatentWorkerOptions } from './runtime/options.js';
 export type { PersistedWorkerSnapshot } from './runtime/persistence.js';
-export type { WorkerAvailability, WorkerState, WorkerStatus } from './runtime/status.js';
+export type {
+  InstanceSummary,
+  WorkerAvailability,
+  WorkerState,
+  WorkerStatus
+} from './runtime/status.js';

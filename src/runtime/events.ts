@@ -1,5 +1,6 @@
 import type { LatentWorkerError } from '../errors.js';
-import type { WorkerAvailability, WorkerState } from './status.js';
+import type { ProviderCallKind } from '../machines/latentWorker/types.js';
+import type { InstanceSummary, WorkerAvailability, WorkerState } from './status.js';
 
 interface EventBase {
   /** The worker's name. */
@@ -23,7 +24,7 @@ export interface AvailabilityEvent extends EventBase {
 /** A provider call began or ended; `ok` is false for a throw or a refused start. */
 export interface ProviderEvent extends EventBase {
   type: 'provider';
-  call: 'start' | 'stop' | 'check';
+  call: ProviderCallKind;
   phase: 'begin' | 'end';
   ok: boolean;
   error?: unknown;
@@ -66,6 +67,18 @@ export interface ConnectionRejectedEvent extends EventBase {
   reason: string;
 }
 
+/**
+ * Taking the instance down outlived `stopTimeout` while `call` still ran: the stop's signal
+ * was aborted (when the stop was the call), `insubstantiate()` and `shutdown()` resolved, and
+ * the instance may still be running. The worker makes no new provider call until `call`
+ * returns; a stop that follows a late start gets a deadline of its own.
+ */
+export interface StopTimedOutEvent extends EventBase {
+  type: 'stopTimedOut';
+  call: ProviderCallKind;
+  instance: InstanceSummary;
+}
+
 export type WorkerEvent =
   | StateEvent
   | AvailabilityEvent
@@ -76,4 +89,5 @@ export type WorkerEvent =
   | PausedEvent
   | UnpausedEvent
   | ConnectionEvent
-  | ConnectionRejectedEvent;
+  | ConnectionRejectedEvent
+  | StopTimedOutEvent;

@@ -1,6 +1,7 @@
 import type { ActorOptions, AnyActorLogic } from 'xstate';
 import type { WorkerSettings } from '../machines/latentWorker/types.js';
 import type { Provider } from '../providers/provider.js';
+import { DEFAULT_OWNER, OWNER_PATTERN } from './identity.js';
 import type { PersistedWorkerSnapshot } from './persistence.js';
 
 export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -12,8 +13,22 @@ export interface LatentWorkerOptions<P> {
   provider: Provider<P>;
   /** Idle time before the instance is stopped. 0: after each build; < 0: never. @default 600_000 */
   buildWaitTimeout?: number;
-  /** Attach deadline of a substantiation; 0: no deadline. @default 1_200_000 */
+  /**
+   * Deadline of each `substantiate()`, from its call: the instance must have attached by then,
+   * also when the request waits behind a stop. 0: no deadline. @default 1_200_000
+   */
   missingTimeout?: number;
+  /**
+   * Deadline of taking an instance down (a cancelled start or check returning, then the stop):
+   * the stop's signal is aborted, `insubstantiate()` and `shutdown()` resolve, and the instance
+   * is reported as possibly still running. 0: no deadline. @default 600_000
+   */
+  stopTimeout?: number;
+  /**
+   * The namespace of instance names and labels: a lowercase DNS label of at most 30
+   * characters. Give each orchestrator sharing a backend its own. @default 'latent-workers'
+   */
+  owner?: string;
   /** Health poll while waiting for the attach. @default 10_000 */
   checkInstanceInterval?: number;
   /** Concurrent builds. @default Infinity */
@@ -35,6 +50,7 @@ export const MAX_DELAY = 2 ** 31 - 1;
 
 export interface ResolvedOptions<P> {
   name: string;
+  owner: string;
   provider: Provider<P>;
   settings: WorkerSettings;
   inspect: InspectionObserver | undefined;
@@ -99,6 +115,13 @@ export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOpti
       (n) => n >= 0 && delay(n),
       `>= 0 and ${ms}`
     ),
+    stopTimeout: number(
+      'stopTimeout',
+      options.stopTimeout,
+      600_000,
+      (n) => n >= 0 && delay(n),
+      `>= 0 and ${ms}`
+    ),
     checkInstanceInterval: number(
       'checkInstanceInterval',
       options.checkInstanceInterval,
@@ -142,8 +165,15 @@ export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOpti
   if (options.clock !== undefined && typeof options.clock?.setTimeout !== 'function') {
     fail('clock must have setTimeout() and clearTimeout()');
   }
+  const owner = options.owner ?? DEFAULT_OWNER;
+  if (typeof owner !== 'string' || !OWNER_PATTERN.test(owner)) {
+    fail(
+      `owner of ${name} must be a lowercase DNS label of at most 30 characters (a-z, 0-9, single dashes), got ${JSON.stringify(owner)}`
+    );
+  }
   return {
     name,
+    owner,
     provider,
     settings,
     inspect: options.inspect,

@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import { classifyStartResult } from '../machines/latentWorker/failures.js';
+import { classifyCheckResult, classifyStartResult } from '../machines/latentWorker/failures.js';
 import {
   latentWorkerMachine,
   type CheckInput,
@@ -10,14 +10,20 @@ import { fromProviderCall } from '../machines/latentWorker/providerCall.js';
 import type { CheckResult, Provider } from '../providers/provider.js';
 import type { Credentials } from './credentials.js';
 import type { ProviderEvent } from './events.js';
+import type { InstanceIdentity } from './identity.js';
 
 type Report = (event: Omit<ProviderEvent, 'type' | 'worker'>) => void;
 
+/** A provider call's abort signal, read lazily (see `fromProviderCall`). */
+interface Call {
+  readonly signal: AbortSignal;
+}
+
 /** One worker's provider, as its machine's actors call it. */
 interface ProviderPort {
-  start(input: StartInput, call: { readonly signal: AbortSignal }): Promise<unknown>;
-  stop(input: StopInput): Promise<void>;
-  check(call: { readonly signal: AbortSignal }): Promise<CheckResult>;
+  start(input: StartInput, call: Call): Promise<unknown>;
+  stop(input: StopInput, call: Call): Promise<void>;
+  check(input: CheckInput, call: Call): Promise<CheckResult>;
 }
 
 type ActorSystem = AnyActorRef['system'];
@@ -40,20 +46,23 @@ export const providedWorkerMachine = latentWorkerMachine.provide({
     startInstance: fromProviderCall<unknown, StartInput>((call) =>
       portOf(call.system).start(call.input, call)
     ),
-    stopInstance: fromProviderCall<void, StopInput>(({ input, system }) =>
-      portOf(system).stop(input)
+    stopInstance: fromProviderCall<void, StopInput>((call) =>
+      portOf(call.system).stop(call.input, call)
     ),
     checkInstance: fromProviderCall<CheckResult, CheckInput>((call) =>
-      portOf(call.system).check(call)
+      portOf(call.system).check(call.input, call)
     )
   }
 });
 
-/** Routes the calls of the worker actor owning `system` to `provider`, reporting each one. */
+/**
+ * Routes the calls of the worker actor owning `system` to `provider`, each with the
+ * instance's identity, reporting each one.
+ */
 export function bindProvider<P>(
   system: ActorSystem,
-  workerName: string,
   provider: Provider<P>,
+  identity: InstanceIdentity,
   credentials: Credentials,
   report: Report
 ): void {
@@ -80,7 +89,7 @@ export function bindProvider<P>(
         'start',
         () =>
           provider.startInstance({
-            workerName,
+            ...identity.of(input.generation, undefined),
             // Made on first read (most instant providers never ask, and randomness is
             // costly), then fixed for this context whatever happens to the live password.
             get password() {
@@ -94,28 +103,35 @@ export function bindProvider<P>(
         (result) => classifyStartResult(result) === 'started'
       );
     },
-    stop: async (input) => {
+    stop: async (input, call) => {
       try {
         await track(
           'stop',
-          () => provider.stopInstance({ workerName, fast: input.fast }),
+          () =>
+            provider.stopInstance({
+              ...identity.of(input.generation, input.instanceId),
+              fast: input.fast,
+              get signal() {
+                return call.signal;
+              }
+            }),
           () => true
         );
       } finally {
         credentials.revoke(input.generation);
       }
     },
-    check: (call) =>
+    check: (input, call) =>
       track(
         'check',
         () =>
           provider.checkInstance?.({
-            workerName,
+            ...identity.of(input.generation, input.instanceId),
             get signal() {
               return call.signal;
             }
-          }) ?? { isGood: true },
-        (result) => result?.isGood === true
+          }) as CheckResult,
+        (result) => classifyCheckResult(result).good
       )
   });
 }

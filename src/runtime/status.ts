@@ -1,9 +1,22 @@
 import type { SnapshotFrom } from 'xstate';
 import type { latentWorkerMachine } from '../machines/latentWorker/machine.js';
+import {
+  availabilityOf,
+  instanceStateOf,
+  type WorkerAvailability,
+  type WorkerState
+} from '../machines/latentWorker/snapshot.js';
+import type { InstanceRef } from '../providers/provider.js';
 
-export type WorkerState =
-  'idle' | 'substantiating' | 'substantiated' | 'insubstantiating' | 'shutDown';
-export type WorkerAvailability = 'available' | 'quarantined' | 'paused';
+export type { WorkerAvailability, WorkerState };
+
+/** An instance as `status` and events name it. */
+export interface InstanceSummary {
+  name: string;
+  generation: number;
+  /** What its start returned as `instanceId`, once it returned. */
+  id?: string;
+}
 
 export interface WorkerStatus {
   name: string;
@@ -15,27 +28,33 @@ export interface WorkerStatus {
   /** Length of the next quarantine, ms. */
   nextQuarantine: number;
   pauseReason?: string;
+  /** The instance that exists or may exist: from its start until its stop has returned. */
+  instance?: InstanceSummary;
+  /** Taking the instance down outlived `stopTimeout`: it may still be running. */
+  stopOverdue: boolean;
 }
 
 type WorkerSnapshot = SnapshotFrom<typeof latentWorkerMachine>;
 
-/** The top-level instance state, without its substates. */
-export function instanceState(snapshot: WorkerSnapshot): WorkerState {
-  const { instance } = snapshot.value;
-  return (typeof instance === 'string' ? instance : Object.keys(instance)[0]) as WorkerState;
+export function summarize(instance: InstanceRef): InstanceSummary {
+  const summary: InstanceSummary = { name: instance.instanceName, generation: instance.generation };
+  if (instance.instanceId !== undefined) summary.id = instance.instanceId;
+  return summary;
 }
 
-export function statusOf(snapshot: WorkerSnapshot): WorkerStatus {
+export function statusOf(snapshot: WorkerSnapshot, instance: InstanceRef | undefined): WorkerStatus {
   const { context } = snapshot;
   const status: WorkerStatus = {
     name: context.name,
-    state: instanceState(snapshot),
-    availability: snapshot.value.availability,
+    state: instanceStateOf(snapshot),
+    availability: availabilityOf(snapshot),
     connected: context.connection !== undefined,
     building: context.building,
     consecutiveFailures: context.consecutiveFailures,
-    nextQuarantine: context.nextQuarantine
+    nextQuarantine: context.nextQuarantine,
+    stopOverdue: snapshot.hasTag('stopOverdue')
   };
   if (context.pauseReason !== undefined) status.pauseReason = context.pauseReason;
+  if (instance) status.instance = summarize(instance);
   return status;
 }

@@ -9,6 +9,11 @@ import {
 } from '../errors.js';
 import type { latentWorkerMachine } from '../machines/latentWorker/machine.js';
 import {
+  availabilityOf,
+  instanceStateOf,
+  type WorkerState
+} from '../machines/latentWorker/snapshot.js';
+import {
   isBuildResult,
   type BuildResult,
   type Connection,
@@ -16,13 +21,15 @@ import {
   type WorkerMachineEmitted,
   type WorkerMachineEvent
 } from '../machines/latentWorker/types.js';
+import type { InstanceRef } from '../providers/provider.js';
 import type { LatentWorker } from './createLatentWorker.js';
 import { Credentials } from './credentials.js';
 import type { WorkerEvent } from './events.js';
+import { InstanceIdentity } from './identity.js';
 import type { ResolvedOptions } from './options.js';
 import { fromPersisted, toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
 import { bindProvider, providedWorkerMachine } from './providerActors.js';
-import { instanceState, statusOf, type WorkerState, type WorkerStatus } from './status.js';
+import { statusOf, summarize, type WorkerStatus } from './status.js';
 
 type WorkerSnapshot = SnapshotFrom<typeof latentWorkerMachine>;
 
@@ -45,20 +52,26 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   readonly #options: ResolvedOptions<P>;
   readonly #events = new Subject<WorkerEvent>();
   readonly #credentials = new Credentials();
+  readonly #identity: InstanceIdentity;
   readonly #waiters = new Map<number, Waiter>();
-  /** `insubstantiate()` callers, released when the running stop ends. */
+  /** `insubstantiate()` callers, released when the running stop ends or its deadline passes. */
   #stopWaiters: Array<() => void> = [];
   /** Verdicts of `attach` events, read back by `attached()`. */
   readonly #rejections = new Map<Connection, string>();
   #nextWaiter = 0;
   #quarantineEnds = 0;
   #shutdown: Promise<void> | undefined;
+  /** Resolves `shutdown()`: once shut down, or once taking the instance down is overdue. */
+  #resolveShutdown: () => void = () => undefined;
+  /** Shut down for good: the actor is stopped and `events$` complete. */
+  #retiredForGood = false;
 
   constructor(options: ResolvedOptions<P>) {
     const { name, settings, snapshot, inspect, clock } = options;
     this.name = name;
     this.#options = options;
     this.events$ = this.#events.asObservable();
+    this.#identity = new InstanceIdentity(options.owner, name);
     this.actor = createActor(providedWorkerMachine, {
       id: name,
       systemId: name,
@@ -67,7 +80,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       ...(inspect ? { inspect } : {}),
       ...(clock ? { clock } : {})
     });
-    bindProvider(this.actor.system, name, options.provider, this.#credentials, (event) =>
+    bindProvider(this.actor.system, options.provider, this.#identity, this.#credentials, (event) =>
       this.#emit({ type: 'provider', worker: name, ...event })
     );
     this.actor.on('*', (event) => this.#onMachineEvent(event));
@@ -89,7 +102,14 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   }
 
   get status(): WorkerStatus {
-    return statusOf(this.actor.getSnapshot());
+    return statusOf(this.actor.getSnapshot(), this.instance);
+  }
+
+  get instance(): InstanceRef | undefined {
+    const snapshot = this.actor.getSnapshot();
+    const state = instanceStateOf(snapshot);
+    if (state === 'idle' || state === 'shutDown') return undefined;
+    return this.#identity.of(snapshot.context.generation, snapshot.context.instanceId);
   }
 
   get connection(): Connection | undefined {
@@ -122,9 +142,12 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
 
   insubstantiate(options?: { fast?: boolean }): Promise<void> {
     if (this.#retired() || this.#state() === 'idle') return Promise.resolve();
-    const stopped = new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
     this.#send({ type: 'insubstantiate', fast: options?.fast === true });
-    return stopped;
+    // Overdue: nothing more can be done until the late call returns; do not wait for it.
+    if (this.#state() === 'idle' || this.actor.getSnapshot().hasTag('stopOverdue')) {
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
   }
 
   attached(connection: Connection): void {
@@ -160,7 +183,8 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   }
 
   buildStarted(): void {
-    this.#send({ type: 'build.started' });
+    // After shutdown() a build cannot start here; its report is ignored, like every late call.
+    if (this.#shutdown === undefined) this.#send({ type: 'build.started' });
   }
 
   buildFinished(result: BuildResult = 'success'): void {
@@ -168,6 +192,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       throw new TypeError(`${this.name}.buildFinished: unknown result ${JSON.stringify(result)}`);
     }
     if (this.actor.getSnapshot().context.building === 0) {
+      if (this.#shutdown !== undefined) return; // the late twin of an ignored buildStarted()
       throw new LatentWorkerError(`${this.name}.buildFinished: no build is running`);
     }
     this.#send({ type: 'build.finished', result });
@@ -197,7 +222,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     const { context } = this.actor.getSnapshot();
     // A build can use the live instance, or the one queued to start after the stop: a new
     // request joins that queued start. With neither, a fresh start is made for whoever asks.
-    const live = this.#liveInstance();
+    const live = this.actor.getSnapshot().hasTag('live');
     if (!live && !context.queued) return true;
     const startedWith = live ? context.props : context.queued?.props;
     return provider.isCompatibleWithBuild(props, startedWith as P | undefined);
@@ -207,8 +232,16 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     return this.#credentials.verify(password);
   }
 
-  shutdown(): Promise<void> {
-    this.#shutdown ??= this.#shutDown();
+  shutdown(options?: { fast?: boolean }): Promise<void> {
+    const fast = options?.fast === true;
+    if (this.#shutdown) {
+      // Fast wins, also for a shutdown already under way whose stop has not begun.
+      if (fast) this.#send({ type: 'shutdown', fast });
+      return this.#shutdown;
+    }
+    this.#shutdown = new Promise<void>((resolve) => (this.#resolveShutdown = resolve));
+    this.#send({ type: 'shutdown', fast });
+    this.#followShutdown(this.actor.getSnapshot());
     return this.#shutdown;
   }
 
@@ -216,25 +249,29 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     return toPersisted(this.actor.getPersistedSnapshot());
   }
 
-  async #shutDown(): Promise<void> {
-    const { actor } = this;
-    if (actor.getSnapshot().status === 'active') {
-      const done = new Promise<void>((resolve) => {
-        const subscription = actor.subscribe((snapshot) => {
-          if (instanceState(snapshot) !== 'shutDown') return;
-          subscription.unsubscribe();
-          resolve();
-        });
-      });
-      actor.send({ type: 'shutdown' });
-      if (this.#state() !== 'shutDown') await done;
-      // Nothing can happen any more; stopping the actor also clears a pending quarantine
-      // timer that would otherwise keep the process alive.
-      actor.stop();
+  /**
+   * After `shutdown()`: resolve it once the worker is shut down (then retire the actor), or as
+   * soon as taking the instance down is overdue (the actor stays to pair a late start with its
+   * stop, and retires when it gets there).
+   */
+  #followShutdown(snapshot: WorkerSnapshot): void {
+    if (snapshot.status !== 'active' || instanceStateOf(snapshot) === 'shutDown') {
+      this.#retire();
+    } else if (snapshot.hasTag('stopOverdue')) {
+      this.#resolveShutdown();
     }
+  }
+
+  #retire(): void {
+    if (this.#retiredForGood) return;
+    this.#retiredForGood = true;
+    // Nothing can happen any more; stopping the actor also clears a pending quarantine
+    // timer that would otherwise keep the process alive.
+    if (this.actor.getSnapshot().status === 'active') this.actor.stop();
     this.#settle([...this.#waiters.keys()], { status: 'shutDown' });
     this.#releaseStopWaiters();
     this.#events.complete();
+    this.#resolveShutdown();
   }
 
   #onMachineEvent(event: WorkerMachineEmitted): void {
@@ -261,17 +298,25 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
         return this.#emit({ type: 'paused', worker, reason: event.reason });
       case 'substantiationFailed':
         return this.#emit({ type: 'substantiationFailed', worker, error: event.error });
+      case 'stopTimedOut': {
+        const instance = this.instance;
+        this.#releaseStopWaiters();
+        if (instance) this.#emit({ type: 'stopTimedOut', worker, call: event.call, instance: summarize(instance) });
+        return;
+      }
       default:
         return this.#emit({ ...event, worker });
     }
   }
 
   #onTransition(previous: WorkerSnapshot, current: WorkerSnapshot): void {
-    const [from, to] = [instanceState(previous), instanceState(current)];
-    const [was, is] = [previous.value.availability, current.value.availability];
+    const [from, to] = [instanceStateOf(previous), instanceStateOf(current)];
+    const [was, is] = [availabilityOf(previous), availabilityOf(current)];
     if (from !== to) this.#emit({ type: 'state', worker: this.name, from, to });
     if (was !== is) this.#emit({ type: 'availability', worker: this.name, from: was, to: is });
     if (from === 'insubstantiating' && to !== 'insubstantiating') this.#releaseStopWaiters();
+    // Retire outside XState's notification of this snapshot.
+    if (this.#shutdown) queueMicrotask(() => this.#followShutdown(this.actor.getSnapshot()));
   }
 
   #settle(ids: number[], outcome: SubstantiationOutcome): void {
@@ -303,18 +348,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   }
 
   #state(): WorkerState {
-    return instanceState(this.actor.getSnapshot());
-  }
-
-  /** An instance is up or coming up, and not being cancelled. */
-  #liveInstance(): boolean {
-    const snapshot = this.actor.getSnapshot();
-    return (
-      snapshot.matches({ instance: 'substantiated' }) ||
-      snapshot.matches({ instance: { substantiating: 'connecting' } }) ||
-      snapshot.matches({ instance: { substantiating: { starting: 'booting' } } }) ||
-      snapshot.matches({ instance: { substantiating: { checking: 'running' } } })
-    );
+    return instanceStateOf(this.actor.getSnapshot());
   }
 
   /** A retired worker's actor is stopped: what arrives late (a detach, a leaving waiter) is moot. */

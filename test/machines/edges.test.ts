@@ -56,21 +56,39 @@ describe('edges of the chart the example and property tests pass by', () => {
     expect(emitted.filter((e) => e.type === 'substantiationFailed')).toHaveLength(1);
   });
 
-  it('a queued request that outlives the attach deadline is reported as failed', async () => {
+  it('a queued request that outlives its deadline is reported as failed, without quarantine', async () => {
     const { actor, clock, emitted, outcome } = chart();
     actor.send({ type: 'substantiate', waiter: 1 });
     actor.send({ type: 'insubstantiate' });
     actor.send({ type: 'substantiate', waiter: 2 });
-    clock.fire(
-      'xstate.after.missingTimeout.latentWorker.instance.substantiating.starting.aborting'
-    );
+    clock.fire('xstate.after.missingTimeout.latentWorker.request.pending');
     await flush();
-    expect(outcome(2)).toMatchObject({ status: 'failed', error: { timedOut: true } });
+    expect(outcome(2)).toMatchObject({
+      status: 'failed',
+      error: { timedOut: true, reason: 'stopping' }
+    });
     expect(emitted.filter((e) => e.type === 'substantiationFailed')).toHaveLength(1);
+    expect(actor.getSnapshot().value.availability).toBe('available');
+  });
+
+  it('a health check answering nothing counts as good, resolved or returned', async () => {
+    const { actor, provider, clock } = chart();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    provider.answer('start', { output: true });
+    await flush();
+    clock.fire('xstate.after.checkInstanceInterval.latentWorker.instance.substantiating.connecting');
+    provider.answer('check', { output: undefined });
+    await flush();
+    expect(actor.getSnapshot().matches({ instance: { substantiating: 'connecting' } })).toBe(true);
   });
 
   it.each([
-    ['no result at all', { output: undefined }, 'unhealthy'],
+    [
+      'a result without isGood',
+      { output: { healthy: true } },
+      'checkInstance returned {"healthy":true}; expected { isGood } or nothing'
+    ],
+    ['isGood false without a message', { output: { isGood: false } }, 'unhealthy'],
     ['a non-Error rejection', { error: { code: 7 } }, '{"code":7}'],
     ['an unprintable rejection', { error: circular() }, '[object Object]']
   ])(

@@ -27,6 +27,7 @@ export const VARIANTS: Record<string, WorkerSettings> = {
   stopsWhenIdle: {
     buildWaitTimeout: 30,
     missingTimeout: 50,
+    stopTimeout: 70,
     checkInstanceInterval: 20,
     healthCheck: true,
     maxBuilds: Infinity,
@@ -36,6 +37,7 @@ export const VARIANTS: Record<string, WorkerSettings> = {
   neverIdles: {
     buildWaitTimeout: -1,
     missingTimeout: 0,
+    stopTimeout: 0,
     checkInstanceInterval: 20,
     healthCheck: false,
     maxBuilds: Infinity,

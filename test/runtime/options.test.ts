@@ -53,7 +53,13 @@ describe('invalid options throw a TypeError at construction', () => {
       { quarantine: { initial: 60_000, max: 10_000 } },
       /quarantine.max of w must be >= quarantine.initial/
     ],
-    ['a clock without setTimeout', { clock: {} as never }, /clock must have setTimeout/]
+    ['a clock without setTimeout', { clock: {} as never }, /clock must have setTimeout/],
+    ['a negative stopTimeout', { stopTimeout: -5 }, /stopTimeout of w must be >= 0/],
+    ['a stopTimeout over 2^31-1 ms', { stopTimeout: 2 ** 31 }, /stopTimeout of w .* 2147483647/],
+    ['an owner with capitals', { owner: 'CI-Prod' }, /owner of w must be a lowercase DNS label/],
+    ['an owner with a double dash', { owner: 'ci--prod' }, /owner of w/],
+    ['an owner of 31 characters', { owner: 'a'.repeat(31) }, /at most 30 characters/],
+    ['an owner that is not a string', { owner: 7 as unknown as string }, /owner of w/]
   ])('%s', (_name, options, message) => {
     expect(create(options)).toThrow(TypeError);
     expect(create(options)).toThrow(message);
@@ -81,7 +87,9 @@ describe('invalid options throw a TypeError at construction', () => {
 describe('a provider returning garbage from startInstance', () => {
   it.each<[string, unknown, string]>([
     ['a number', 42, 'startInstance returned 42'],
-    ['an object', {}, 'startInstance returned {}'],
+    ['an object of another shape', { pid: 42 }, 'startInstance returned {"pid":42}'],
+    ['an empty instanceId', { instanceId: '' }, 'startInstance returned {"instanceId":""}'],
+    ['a status that is not a list', { status: 'up' }, 'startInstance returned {"status":"up"}'],
     ['null', null, 'startInstance returned null'],
     ['a string', 'ok', 'startInstance returned "ok"'],
     ['a list with a non-string', ['i-1', 2], 'startInstance returned ["i-1",2]']
@@ -94,9 +102,10 @@ describe('a provider returning garbage from startInstance', () => {
     const build = h.substantiate();
     await h.flush();
     expect(build.error).toBeInstanceOf(LatentWorkerFailedToSubstantiate);
+    expect(build.error).toMatchObject({ reason: 'invalidResult' });
     expect((build.error as Error).message).toContain(text);
     expect((build.error as Error).message).toContain(
-      'expected undefined, a boolean or a list of strings'
+      'expected undefined, a boolean, a list of strings or { instanceId, status }'
     );
     expect(h.provider.stops).toHaveLength(1);
     expect(h.worker.status).toMatchObject({ state: 'idle', availability: 'quarantined' });
@@ -115,6 +124,7 @@ describe('a start that throws synchronously behaves like an asynchronous throw',
     const build = h.substantiate();
     await h.flush();
     expect(build.error).toBeInstanceOf(LatentWorkerFailedToSubstantiate);
+    expect(build.error).toMatchObject({ reason: 'threw' });
     expect((build.error as Error).cause).toBe(boom);
     expect((build.error as Error).message).toContain('startInstance failed: quota exceeded');
     expect(h.calls()).toEqual(['start', 'stop']);

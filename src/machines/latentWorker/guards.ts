@@ -1,5 +1,5 @@
 import type { CheckResult } from '../../providers/provider.js';
-import { classifyStartResult } from './failures.js';
+import { classifyCheckResult, classifyStartResult } from './failures.js';
 import type { Connection, WorkerContext } from './types.js';
 
 type Args = { context: WorkerContext };
@@ -8,7 +8,10 @@ type Args = { context: WorkerContext };
 export const guards = {
   shuttingDown: ({ context }: Args) => context.shuttingDown,
   hasQueued: ({ context }: Args) => context.queued !== undefined,
+  /** A substantiation request is open: callers wait on the live substantiation or a queued one. */
+  hasRequest: ({ context }: Args) => context.waiters.length > 0 || context.queued !== undefined,
   hasMissingTimeout: ({ context }: Args) => context.settings.missingTimeout > 0,
+  hasStopTimeout: ({ context }: Args) => context.settings.stopTimeout > 0,
   hasHealthCheck: ({ context }: Args) => context.settings.healthCheck,
   stopsWhenIdle: ({ context }: Args) => context.settings.buildWaitTimeout >= 0,
   acceptsAnyAttach: ({ context }: Args) => context.settings.buildWaitTimeout < 0,
@@ -28,7 +31,8 @@ export const guards = {
     classifyStartResult(params.output) === 'refused',
   startInvalid: (_: Args, params: { output: unknown }) =>
     classifyStartResult(params.output) === 'invalid',
-  checkGood: (_: Args, params: { result: CheckResult }) => params.result?.isGood === true,
+  checkGood: (_: Args, params: { result: CheckResult | undefined }) =>
+    classifyCheckResult(params.result).good,
   reachedPauseLimit: ({ context }: Args) =>
     context.consecutiveFailures + 1 >= context.settings.pauseAfterFailures,
   buildFailed: (_: Args, params: { result: string }) => params.result === 'exception',

@@ -5,6 +5,13 @@ export {
   type StopInput
 } from './machine.js';
 export { fromProviderCall, type ProviderCallLogic } from './providerCall.js';
-export { classifyStartResult } from './failures.js';
+export { classifyCheckResult, classifyStartResult } from './failures.js';
+export {
+  availabilityOf,
+  instanceStateOf,
+  type WorkerAvailability,
+  type WorkerState,
+  type WorkerTag
+} from './snapshot.js';
 export type * from './types.js';
 export { BUILD_RESULTS, isBuildResult } from './types.js';

@@ -1,16 +1,19 @@
-import { assign, cancel, emit, enqueueActions, sendTo, setup, stateIn } from 'xstate';
+import { and, assign, cancel, emit, enqueueActions, not, or, raise, sendTo, setup, stateIn } from 'xstate';
 import { LatentWorkerSubstantiationCancelled, type LatentWorkerError } from '../../errors.js';
 import type { CheckResult } from '../../providers/provider.js';
 import {
+  classifyCheckResult,
   crashedBeforeConnecting,
+  instanceIdOf,
   isCountedFailure,
-  missingTimedOut,
   startRefused,
   startReturnedGarbage,
-  startThrew
+  startThrew,
+  stillStopping
 } from './failures.js';
 import { guards } from './guards.js';
 import { fromProviderCall } from './providerCall.js';
+import type { WorkerTag } from './snapshot.js';
 import {
   afterStop,
   cancellable,
@@ -26,17 +29,19 @@ import type {
   WorkerMachineInput
 } from './types.js';
 
-/** What a start is told; the runtime maps `generation` to the instance's password. */
+/** What a start is told; the runtime maps `generation` to the instance's identity and password. */
 export interface StartInput {
   generation: number;
   props: unknown;
 }
 export interface StopInput {
   generation: number;
+  instanceId: string | undefined;
   fast: boolean;
 }
 export interface CheckInput {
   generation: number;
+  instanceId: string | undefined;
 }
 
 /** The attach deadline of a substantiation restored from a snapshot; cancelled on exit. */
@@ -46,8 +51,17 @@ const notProvided = (name: string) => () => {
   throw new Error(`latentWorkerMachine: provide the ${name} actor with machine.provide()`);
 };
 
-const cancelled = (name: string, why: string) =>
-  new LatentWorkerSubstantiationCancelled(`substantiation of ${name} was cancelled by ${why}`);
+const cancelled = (name: string, by: 'caller' | 'insubstantiate' | 'shutdown', why: string) =>
+  new LatentWorkerSubstantiationCancelled(`substantiation of ${name} was cancelled by ${why}`, {
+    by
+  });
+
+/** The worker is taking an instance down: a cancelled start or check, or the stop itself. */
+const takingDown = or([
+  stateIn({ instance: { substantiating: { starting: 'aborting' } } }),
+  stateIn({ instance: { substantiating: { checking: 'aborting' } } }),
+  stateIn({ instance: 'insubstantiating' })
+]);
 
 /**
  * How one worker's instance is started, attached, kept and stopped, as Buildbot's
@@ -62,7 +76,8 @@ export const latentWorkerMachine = setup({
     context: {} as WorkerContext,
     events: {} as WorkerMachineEvent,
     input: {} as WorkerMachineInput,
-    emitted: {} as WorkerMachineEmitted
+    emitted: {} as WorkerMachineEmitted,
+    tags: {} as WorkerTag
   },
   actors: {
     startInstance: fromProviderCall<unknown, StartInput>(notProvided('startInstance')),
@@ -102,7 +117,7 @@ export const latentWorkerMachine = setup({
       const leaving = [event.waiter];
       const outcome = {
         status: 'failed',
-        error: cancelled(context.name, 'its caller')
+        error: cancelled(context.name, 'caller', 'its caller')
       } as const;
       if (context.waiters.includes(event.waiter)) {
         enqueue.assign({ waiters: context.waiters.filter((w) => w !== event.waiter) });
@@ -124,8 +139,9 @@ export const latentWorkerMachine = setup({
     }),
     /** Rejects the current waiters (and a queued request) because the caller cancelled. */
     cancelWaiters: enqueueActions(({ context, event, enqueue }, params: { queued: boolean }) => {
-      const why = event.type === 'withdraw' ? 'its last caller' : `${event.type}()`;
-      const outcome = { status: 'failed', error: cancelled(context.name, why) } as const;
+      const by = event.type === 'insubstantiate' || event.type === 'shutdown' ? event.type : 'caller';
+      const why = by === 'caller' ? 'its last caller' : `${by}()`;
+      const outcome = { status: 'failed', error: cancelled(context.name, by, why) } as const;
       const waiters = [
         ...context.waiters,
         ...(params.queued ? (context.queued?.waiters ?? []) : [])
@@ -144,8 +160,9 @@ export const latentWorkerMachine = setup({
       enqueue.emit({ type: 'substantiationFailed', error: params.error });
       if (isCountedFailure(params.error)) enqueue.raise({ type: 'worker.failed' });
     }),
+    /** The queued request's deadline passed before its start: no quarantine, nothing was tried. */
     failQueued: enqueueActions(({ context, enqueue }) => {
-      const error = missingTimedOut(context.name, context.settings.missingTimeout);
+      const error = stillStopping(context.name, context.settings.missingTimeout);
       enqueue.emit({
         type: 'settle',
         waiters: context.queued?.waiters ?? [],
@@ -153,10 +170,26 @@ export const latentWorkerMachine = setup({
       });
       enqueue.assign({ queued: undefined });
       enqueue.emit({ type: 'substantiationFailed', error });
-      enqueue.raise({ type: 'worker.failed' });
     }),
     abortStart: sendTo('start', { type: 'abort' }),
+    /** Tells the stop region that the call a takedown waited for is over (see `stop.overdue`). */
+    cancelledCallReturned: raise({ type: 'cancelledCall.returned' }),
     abortCheck: sendTo('check', { type: 'abort' }),
+    /** The stop's deadline passed: abort its signal (when the stop is what runs) and say so. */
+    reportStopTimedOut: enqueueActions(({ enqueue, check }) => {
+      const call = check(stateIn({ instance: { substantiating: 'starting' } }))
+        ? 'start'
+        : check(stateIn({ instance: { substantiating: 'checking' } }))
+          ? 'check'
+          : 'stop';
+      if (call === 'stop') enqueue.sendTo('stop', { type: 'abort' });
+      enqueue.emit({ type: 'stopTimedOut', call });
+    }),
+    /** The start named its instance (`{ instanceId }`): every later call gets the id. */
+    recordInstanceId: enqueueActions(({ enqueue, event }) => {
+      const instanceId = instanceIdOf((event as { output?: unknown }).output);
+      if (instanceId !== undefined) enqueue.assign({ instanceId });
+    }),
     acceptConnection: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'attach') return;
       const previous = context.connection;
@@ -184,15 +217,32 @@ export const latentWorkerMachine = setup({
       enqueue.emit({ type: 'connectionDropped', connection: context.connection });
       enqueue.assign({ connection: undefined });
     }),
-    setFast: assign({
-      fastStop: ({ context, event }) =>
-        context.fastStop || (event.type === 'insubstantiate' && event.fast === true)
+    /** Fast wins: the stop is fast if any call before it asked for that. */
+    setFast: enqueueActions(({ context, event, enqueue }) => {
+      if (!context.fastStop && event.type === 'insubstantiate' && event.fast === true) {
+        enqueue.assign({ fastStop: true });
+      }
     }),
-    forgetInstance: assign({ props: undefined, fastStop: false }),
-    beginShutdown: assign({ shuttingDown: true }),
+    forgetInstance: assign({ props: undefined, instanceId: undefined, fastStop: false }),
+    /** No new substantiations from now on; the connection is dropped at once. */
+    beginShutdown: enqueueActions(({ context, event, enqueue }) => {
+      const fast = context.fastStop || (event.type === 'shutdown' && event.fast === true);
+      if (context.connection) {
+        enqueue.emit({ type: 'connectionDropped', connection: context.connection });
+      }
+      enqueue.assign({ shuttingDown: true, fastStop: fast, connection: undefined });
+    }),
     countBuildStarted: assign({ building: ({ context }) => context.building + 1 }),
     countBuildFinished: assign({ building: ({ context }) => Math.max(0, context.building - 1) }),
     countFailure: assign({ consecutiveFailures: ({ context }) => context.consecutiveFailures + 1 }),
+    /** A failure while not quarantined: counted, and the next quarantine gets longer. */
+    countFailureAndBackOff: assign(({ context }) => {
+      const { factor, max } = context.settings.quarantine;
+      return {
+        consecutiveFailures: context.consecutiveFailures + 1,
+        nextQuarantine: Math.min(context.nextQuarantine * factor, max)
+      };
+    }),
     resetFailures: assign(({ context }) => ({
       consecutiveFailures: 0,
       nextQuarantine: context.settings.quarantine.initial
@@ -201,6 +251,7 @@ export const latentWorkerMachine = setup({
       const { factor, max } = context.settings.quarantine;
       const duration = context.nextQuarantine;
       enqueue.assign({
+        consecutiveFailures: context.consecutiveFailures + 1,
         quarantineDuration: duration,
         nextQuarantine: Math.min(duration * factor, max)
       });
@@ -230,6 +281,7 @@ export const latentWorkerMachine = setup({
   },
   delays: {
     missingTimeout: ({ context }) => context.settings.missingTimeout,
+    stopTimeout: ({ context }) => context.settings.stopTimeout,
     checkInstanceInterval: ({ context }) => context.settings.checkInstanceInterval,
     buildWaitTimeout: ({ context }) => Math.max(0, context.settings.buildWaitTimeout),
     quarantine: ({ context }) => context.quarantineDuration
@@ -243,6 +295,7 @@ export const latentWorkerMachine = setup({
     generation: 0,
     waiters: [],
     props: undefined,
+    instanceId: undefined,
     queued: undefined,
     connection: undefined,
     connectedGeneration: -1,
@@ -287,17 +340,9 @@ export const latentWorkerMachine = setup({
         },
         substantiating: {
           description:
-            'Making an instance exist and connect. The attach deadline (missingTimeout) runs.',
+            'Making an instance exist and connect, within the deadline of the request (region request).',
           initial: 'starting',
           exit: cancel(RESTORED_DEADLINE),
-          after: {
-            missingTimeout: {
-              guard: 'hasMissingTimeout',
-              actions: enqueueActions(({ enqueue }) =>
-                enqueue.raise({ type: 'substantiation.timedOut' })
-              )
-            }
-          },
           on: {
             substantiate: [...refuseWhileUnavailable(), { actions: 'joinRequest' }],
             restore: { actions: 'armRestoredDeadline' }
@@ -313,7 +358,8 @@ export const latentWorkerMachine = setup({
                 onDone: [
                   {
                     guard: stateIn({ instance: { substantiating: { starting: 'aborting' } } }),
-                    target: '#latentWorker.instance.insubstantiating'
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: ['recordInstanceId', 'cancelledCallReturned']
                   },
                   {
                     guard: {
@@ -342,14 +388,15 @@ export const latentWorkerMachine = setup({
                   {
                     guard: 'connectedToInstance',
                     target: '#latentWorker.instance.substantiated',
-                    actions: 'resolveWaiters'
+                    actions: ['recordInstanceId', 'resolveWaiters']
                   },
-                  { target: 'connecting' }
+                  { target: 'connecting', actions: 'recordInstanceId' }
                 ],
                 onError: [
                   {
                     guard: stateIn({ instance: { substantiating: { starting: 'aborting' } } }),
-                    target: '#latentWorker.instance.insubstantiating'
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: 'cancelledCallReturned'
                   },
                   {
                     target: '#latentWorker.instance.insubstantiating',
@@ -366,11 +413,13 @@ export const latentWorkerMachine = setup({
               states: {
                 booting: {
                   description: 'The start runs; an attach now is remembered until it returns.',
+                  tags: 'live',
                   on: { attach: { actions: 'acceptConnection' }, ...cancellable('aborting') }
                 },
                 aborting: {
                   description:
                     'Cancelled or timed out: the signal is aborted and the stop follows once the start returns.',
+                  tags: 'cancelling',
                   entry: 'abortStart',
                   ...waitingWithQueue()
                 }
@@ -378,6 +427,7 @@ export const latentWorkerMachine = setup({
             },
             connecting: {
               description: 'Started; waiting for the worker to attach, polling its health.',
+              tags: 'live',
               after: { checkInstanceInterval: { guard: 'hasHealthCheck', target: 'checking' } },
               on: {
                 attach: {
@@ -393,11 +443,15 @@ export const latentWorkerMachine = setup({
               invoke: {
                 id: 'check',
                 src: 'checkInstance',
-                input: ({ context }) => ({ generation: context.generation }),
+                input: ({ context }) => ({
+                  generation: context.generation,
+                  instanceId: context.instanceId
+                }),
                 onDone: [
                   {
                     guard: stateIn({ instance: { substantiating: { checking: 'aborting' } } }),
-                    target: '#latentWorker.instance.insubstantiating'
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: 'cancelledCallReturned'
                   },
                   {
                     guard: 'connectedToInstance',
@@ -415,7 +469,7 @@ export const latentWorkerMachine = setup({
                       params: ({ context, event }) => ({
                         error: crashedBeforeConnecting(
                           context.name,
-                          event.output?.message ?? 'unhealthy'
+                          classifyCheckResult(event.output).message
                         )
                       })
                     }
@@ -424,7 +478,8 @@ export const latentWorkerMachine = setup({
                 onError: [
                   {
                     guard: stateIn({ instance: { substantiating: { checking: 'aborting' } } }),
-                    target: '#latentWorker.instance.insubstantiating'
+                    target: '#latentWorker.instance.insubstantiating',
+                    actions: 'cancelledCallReturned'
                   },
                   {
                     guard: 'connectedToInstance',
@@ -446,6 +501,7 @@ export const latentWorkerMachine = setup({
               states: {
                 running: {
                   description: 'An attach now cuts the check short and wins when it returns.',
+                  tags: 'live',
                   on: {
                     attach: { actions: ['acceptConnection', 'abortCheck'] },
                     ...cancellable('aborting')
@@ -453,6 +509,7 @@ export const latentWorkerMachine = setup({
                 },
                 aborting: {
                   description: 'Cancelled or timed out: the stop follows once the check returns.',
+                  tags: 'cancelling',
                   entry: 'abortCheck',
                   ...waitingWithQueue()
                 }
@@ -463,6 +520,7 @@ export const latentWorkerMachine = setup({
         substantiated: {
           id: 'substantiated',
           description: 'Instance up and (normally) connected; runs builds.',
+          tags: 'live',
           initial: 'idling',
           on: {
             substantiate: [
@@ -476,7 +534,7 @@ export const latentWorkerMachine = setup({
             ],
             'build.started': { target: '.building', actions: 'countBuildStarted' },
             insubstantiate: { target: 'insubstantiating', actions: 'setFast' },
-            shutdown: { target: 'insubstantiating', actions: ['beginShutdown', 'dropConnection'] }
+            shutdown: { target: 'insubstantiating', actions: 'beginShutdown' }
           },
           states: {
             idling: {
@@ -507,7 +565,11 @@ export const latentWorkerMachine = setup({
           invoke: {
             id: 'stop',
             src: 'stopInstance',
-            input: ({ context }) => ({ generation: context.generation, fast: context.fastStop }),
+            input: ({ context }) => ({
+              generation: context.generation,
+              instanceId: context.instanceId,
+              fast: context.fastStop
+            }),
             // A failed stop is reported by the runtime and otherwise ignored: the instance is
             // gone as far as we can tell, and the next start must not be blocked by it.
             onDone: afterStop(),
@@ -575,8 +637,50 @@ export const latentWorkerMachine = setup({
           description: 'Paused by pause() or after too many failures; left only by unpause().',
           on: {
             unpause: { target: 'available', actions: 'unpause' },
-            'worker.failed': { actions: 'countFailure' }
+            // Not quarantined: the failure still lengthens the back-off, as Buildbot's does.
+            'worker.failed': { actions: 'countFailureAndBackOff' }
           }
+        }
+      }
+    },
+    request: {
+      description:
+        'The deadline of the open substantiation request: missingTimeout from the call that opened it, whatever the instance does meanwhile (requests that join it share it).',
+      initial: 'none',
+      states: {
+        none: {
+          description: 'No request waits, or requests have no deadline (missingTimeout 0).',
+          always: { guard: and(['hasRequest', 'hasMissingTimeout']), target: 'pending' }
+        },
+        pending: {
+          description: 'A request waits; at its deadline its callers fail.',
+          always: { guard: not('hasRequest'), target: 'none' },
+          after: { missingTimeout: { actions: raise({ type: 'request.timedOut' }) } }
+        }
+      }
+    },
+    stop: {
+      description:
+        'The deadline of taking an instance down: stopTimeout from the moment a running start or check is cancelled or the stop begins, until the stop returns.',
+      initial: 'none',
+      states: {
+        none: {
+          description: 'No instance is being taken down, or stops have no deadline (stopTimeout 0).',
+          always: { guard: and([takingDown, 'hasStopTimeout']), target: 'pending' }
+        },
+        pending: {
+          description: 'The instance is being taken down; insubstantiate() and shutdown() wait.',
+          always: { guard: not(takingDown), target: 'none' },
+          after: { stopTimeout: 'overdue' }
+        },
+        overdue: {
+          description:
+            'The deadline passed: the instance may still run, insubstantiate() and shutdown() no longer wait, and no new call is made until the late one returns.',
+          tags: 'stopOverdue',
+          entry: 'reportStopTimedOut',
+          always: { guard: not(takingDown), target: 'none' },
+          // The cancelled call returned after all: the stop that follows has a deadline of its own.
+          on: { 'cancelledCall.returned': 'pending' }
         }
       }
     }

@@ -1,4 +1,4 @@
-import { and, stateIn } from 'xstate';
+import { stateIn } from 'xstate';
 import { missingTimedOut } from './failures.js';
 import type { WorkerContext } from './types.js';
 
@@ -17,6 +17,18 @@ export function refuseWhileUnavailable() {
     }
   ] as const;
 }
+
+/** The request's deadline, or a restored substantiation's fresh one: the waiters fail. */
+const timedOut = (target: string) =>
+  ({
+    target,
+    actions: {
+      type: 'fail',
+      params: ({ context }: { context: WorkerContext }) => ({
+        error: missingTimedOut(context.name, context.settings.missingTimeout)
+      })
+    }
+  }) as const;
 
 /** How a live substantiation is called off; `target` is where the pending provider call ends. */
 export function cancellable(target: string) {
@@ -40,27 +52,18 @@ export function cancellable(target: string) {
       },
       { actions: 'withdrawWaiter' }
     ],
-    'substantiation.timedOut': {
-      target,
-      actions: {
-        type: 'fail',
-        params: ({ context }: { context: WorkerContext }) => ({
-          error: missingTimedOut(context.name, context.settings.missingTimeout)
-        })
-      }
-    }
+    'request.timedOut': timedOut(target),
+    'substantiation.timedOut': timedOut(target)
   } as const;
 }
 
 /**
  * A state that waits for a provider call to finish before the instance can start again: new
- * requests queue, and the queue is bounded by the attach deadline like any substantiation.
+ * requests queue, and a queued request fails at its own deadline (`request.timedOut`) without
+ * its start ever being issued.
  */
 export function waitingWithQueue() {
   return {
-    after: {
-      missingTimeout: { guard: and(['hasQueued', 'hasMissingTimeout']), actions: 'failQueued' }
-    },
     on: {
       substantiate: [
         { guard: 'shuttingDown', actions: { type: 'answer', params: { status: 'shutDown' } } },
@@ -68,7 +71,8 @@ export function waitingWithQueue() {
         { actions: 'queueRequest' }
       ],
       insubstantiate: { actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'setFast'] },
-      shutdown: { actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'beginShutdown'] }
+      shutdown: { actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'beginShutdown'] },
+      'request.timedOut': { actions: 'failQueued' }
     }
   } as const;
 }
@@ -81,13 +85,17 @@ export function afterStop() {
   ] as const;
 }
 
+/**
+ * A counted failure while available: quarantine, or pause once the streak reaches the limit.
+ * Either way the back-off lengthens (Buildbot's `putInQuarantine` does whatever the pause).
+ */
 export function quarantineOrPause() {
   return [
     {
       guard: 'reachedPauseLimit',
       target: 'paused',
-      actions: ['countFailure', { type: 'pause', params: { reason: 'too many failures' } }]
+      actions: ['countFailureAndBackOff', { type: 'pause', params: { reason: 'too many failures' } }]
     },
-    { target: 'quarantined', actions: ['countFailure', 'beginQuarantine'] }
+    { target: 'quarantined', actions: 'beginQuarantine' }
   ] as const;
 }

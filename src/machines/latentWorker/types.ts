@@ -27,8 +27,10 @@ export function isBuildResult(value: unknown): value is BuildResult {
 export interface WorkerSettings {
   /** > 0: idle time before the instance is stopped; 0: stop after each build; < 0: never. */
   buildWaitTimeout: number;
-  /** Attach deadline of a substantiation; 0: none. */
+  /** Deadline of a substantiation request, from its call; 0: none. */
   missingTimeout: number;
+  /** Deadline of taking an instance down, from its beginning; 0: none. */
+  stopTimeout: number;
   checkInstanceInterval: number;
   /** Whether the provider has a `checkInstance` worth polling. */
   healthCheck: boolean;
@@ -57,6 +59,8 @@ export interface WorkerContext {
   waiters: number[];
   /** Properties the current instance is started with; cleared when it stops. */
   props: unknown;
+  /** What the current instance's start returned as `instanceId`; cleared when it stops. */
+  instanceId: string | undefined;
   /** A substantiation queued behind a stop or a cancelled start. */
   queued: Substantiation | undefined;
   connection: Connection | undefined;
@@ -70,7 +74,7 @@ export interface WorkerContext {
   /** Length of the current quarantine, ms. */
   quarantineDuration: number;
   pauseReason: string | undefined;
-  /** The pending stop skips graceful waits. */
+  /** The pending stop skips graceful waits (any `insubstantiate` or `shutdown` asked). */
   fastStop: boolean;
   /** `shutdown()` was called: no new substantiations, the next stop ends in `shutDown`. */
   shuttingDown: boolean;
@@ -86,12 +90,20 @@ export type WorkerMachineEvent =
   | { type: 'build.finished'; result: BuildResult }
   | { type: 'pause'; reason?: string }
   | { type: 'unpause' }
-  | { type: 'shutdown' }
+  | { type: 'shutdown'; fast?: boolean }
   /** Sent once after restoring a persisted snapshot: XState does not persist timers. */
   | { type: 'restore' }
   // raised internally
+  /** The open request's deadline (missingTimeout from its call) passed. */
+  | { type: 'request.timedOut' }
+  /** The fresh attach deadline of a substantiation restored from a snapshot passed. */
   | { type: 'substantiation.timedOut' }
+  /** The start or check that a takedown was waiting for has returned. */
+  | { type: 'cancelledCall.returned' }
   | { type: 'worker.failed' };
+
+/** The provider call that a worker taking an instance down was waiting for. */
+export type ProviderCallKind = 'start' | 'stop' | 'check';
 
 /** How a substantiation ended for its waiters. */
 export type SubstantiationOutcome =
@@ -111,4 +123,6 @@ export type WorkerMachineEmitted =
   | { type: 'attached'; connection: Connection }
   | { type: 'detached'; connection: Connection }
   | { type: 'connectionRejected'; connection: Connection; reason: string }
-  | { type: 'connectionDropped'; connection: Connection };
+  | { type: 'connectionDropped'; connection: Connection }
+  /** Taking the instance down outlived stopTimeout while `call` was still running. */
+  | { type: 'stopTimedOut'; call: ProviderCallKind };

@@ -89,21 +89,24 @@ class FleetRuntime<P> implements Fleet<P> {
     return { id: job.id, outcome, cancel: () => this.#cancel(job) };
   }
 
-  shutdown(): Promise<void> {
-    this.#shutdown ??= this.#shutDown();
+  shutdown(options?: { fast?: boolean }): Promise<void> {
+    if (this.#shutdown && options?.fast) for (const worker of this.workers) void worker.shutdown(options);
+    this.#shutdown ??= this.#shutDown(options);
     return this.#shutdown;
   }
 
-  async #shutDown(): Promise<void> {
+  async #shutDown(options: { fast?: boolean } | undefined): Promise<void> {
     this.#closing = true;
-    const outcomes = [...this.#active].map((job) => job.outcome);
     const stopping = new LatentWorkerError('the fleet is shutting down');
     for (const job of [...this.#active]) {
       if (job.current) this.#abort(job.current, 'shutdown', stopping);
       else this.#finish(job, { kind: 'finish', result: 'retry', reason: 'shutdown' });
     }
-    await Promise.all(this.workers.map((worker) => worker.shutdown()));
-    await Promise.all(outcomes);
+    await Promise.all(this.workers.map((worker) => worker.shutdown(options)));
+    // A build that ignores its lease's signal cannot hold the fleet up: it ends `retry` now.
+    for (const job of [...this.#active]) {
+      this.#finish(job, { kind: 'finish', result: 'retry', reason: 'shutdown' });
+    }
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#events.complete();
   }
@@ -266,9 +269,7 @@ class FleetRuntime<P> implements Fleet<P> {
     const { entry } = attempt;
     entry.running.delete(attempt);
     const ending = judgeBuild(attempt, end);
-    // A worker shut down under the build has nothing left to account it to.
-    if (entry.worker.status.state !== 'shutDown')
-      entry.worker.buildFinished(reportedResult(ending));
+    entry.worker.buildFinished(reportedResult(ending));
     this.#end(attempt, ending);
   }
 

@@ -23,6 +23,7 @@ export class FleetMetrics {
   readonly #starts: Counter<'outcome'>;
   readonly #stops: Counter<'outcome'>;
   readonly #failures: Counter<'reason'>;
+  readonly #stopTimeouts: Counter<'call'>;
   readonly #substantiationSeconds: Histogram<'outcome'>;
   readonly #queueWaitSeconds: Histogram;
   readonly #builds: Counter<'result'>;
@@ -39,6 +40,14 @@ export class FleetMetrics {
         for (const state of ['idle', 'substantiating', 'substantiated', 'insubstantiating'])
           this.set({ state }, 0);
         for (const worker of workers) this.inc({ state: worker.status.state });
+      }
+    });
+    new Gauge({
+      name: 'latent_workers_stops_overdue',
+      help: 'Workers whose instance outlived stopTimeout while being taken down: it may still run',
+      registers,
+      collect() {
+        this.set(workers.filter((worker) => worker.status.stopOverdue).length);
       }
     });
     new Gauge({
@@ -63,8 +72,14 @@ export class FleetMetrics {
     });
     this.#failures = new Counter({
       name: 'latent_workers_substantiation_failures_total',
-      help: 'Failed substantiations by reason (timeout, cannot_substantiate, failed)',
+      help: 'Failed substantiations by reason (cannotSubstantiate, or LatentWorkerFailedToSubstantiate.reason)',
       labelNames: ['reason'],
+      registers
+    });
+    this.#stopTimeouts = new Counter({
+      name: 'latent_workers_stop_timeouts_total',
+      help: 'Takedowns that outlived stopTimeout, by the provider call still running (start, check, stop)',
+      labelNames: ['call'],
       registers
     });
     this.#substantiationSeconds = new Histogram({
@@ -94,6 +109,9 @@ export class FleetMetrics {
         if (event.phase === 'begin' || event.call === 'check') return;
         if (event.call === 'stop') this.#stops.inc({ outcome: event.ok ? 'stopped' : 'error' });
         else this.#starts.inc({ outcome: startOutcome(event.ok, event.error) });
+        return;
+      case 'stopTimedOut':
+        this.#stopTimeouts.inc({ call: event.call });
         return;
       case 'substantiationFailed': {
         this.#failures.inc({ reason: failureReason(event.error) });
@@ -134,7 +152,7 @@ function startOutcome(ok: boolean, error: unknown): string {
 }
 
 function failureReason(error: Error): string {
-  if (error instanceof LatentWorkerCannotSubstantiate) return 'cannot_substantiate';
-  if (error instanceof LatentWorkerFailedToSubstantiate && error.timedOut) return 'timeout';
-  return 'failed';
+  if (LatentWorkerCannotSubstantiate.is(error)) return 'cannotSubstantiate';
+  if (LatentWorkerFailedToSubstantiate.is(error)) return error.reason;
+  return 'other';
 }

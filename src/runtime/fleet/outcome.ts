@@ -18,7 +18,7 @@ export function judgeSubstantiation<P>(
 ): Ending {
   if (attempt.job.cancelled) return { kind: 'finish', result: 'cancelled', reason: 'cancelled' };
   if (closing) return { kind: 'finish', result: 'retry', reason: 'shutdown', error };
-  if (error instanceof LatentWorkerCannotSubstantiate) {
+  if (LatentWorkerCannotSubstantiate.is(error)) {
     return { kind: 'finish', result: 'exception', reason: 'cannotSubstantiate', error };
   }
   return { kind: 'retry', error };
@@ -50,10 +50,10 @@ export function judgeBuild<P>(
   if (abortedFor === 'connectionLost') {
     return {
       kind: 'retry',
-      error: end.error instanceof LatentWorkerConnectionLost ? end.error : lost()
+      error: LatentWorkerConnectionLost.is(end.error) ? end.error : lost()
     };
   }
-  if (end.error instanceof LatentWorkerConnectionLost) return { kind: 'retry', error: end.error };
+  if (LatentWorkerConnectionLost.is(end.error)) return { kind: 'retry', error: end.error };
   if (end.error) return { kind: 'finish', result: 'exception', reason: 'threw', error: end.error };
   const result = end.result === undefined ? 'success' : end.result;
   if (!isBuildResult(result)) {

@@ -1,6 +1,6 @@
 import type { Connection } from '../../machines/latentWorker/types.js';
 import type { LatentWorker } from '../createLatentWorker.js';
-import { instanceState } from '../status.js';
+import { instanceStateOf } from '../../machines/latentWorker/snapshot.js';
 
 /**
  * How a worker could take one more build, best first: a `substantiated` instance with room;
@@ -125,7 +125,7 @@ function categorize<P>(entry: WorkerEntry<P>): Category | undefined {
   const { worker } = entry;
   if (entry.leases >= entry.maxBuilds || !worker.canStartBuild()) return undefined;
   const snapshot = worker.actor.getSnapshot();
-  switch (instanceState(snapshot)) {
+  switch (instanceStateOf(snapshot)) {
     case 'idle':
       return 'idle';
     case 'substantiated':
@@ -135,20 +135,11 @@ function categorize<P>(entry: WorkerEntry<P>): Category | undefined {
       // reserve a start. A newcomer would join the queued request of an earlier dispatch and
       // get an instance made for that request's properties, which the worker's compatibility
       // check cannot see (it answers true for any queued request): such a worker is skipped.
-      if (!isCancelling(snapshot)) return 'substantiating';
+      if (!snapshot.hasTag('cancelling')) return 'substantiating';
       return entry.substantiating > 0 ? undefined : 'restarting';
     case 'insubstantiating':
       return entry.substantiating > 0 ? undefined : 'restarting';
     default:
       return undefined;
   }
-}
-
-type Snapshot = ReturnType<LatentWorker<unknown>['actor']['getSnapshot']>;
-
-function isCancelling(snapshot: Snapshot): boolean {
-  return (
-    snapshot.matches({ instance: { substantiating: { starting: 'aborting' } } }) ||
-    snapshot.matches({ instance: { substantiating: { checking: 'aborting' } } })
-  );
 }

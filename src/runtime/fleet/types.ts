@@ -15,11 +15,15 @@ export interface FleetOptions<P> {
 }
 
 /** An orchestrator core: queues build requests and runs each on a latent worker. */
-export interface Fleet<P> {
+export interface Fleet<P = Record<string, unknown>> {
   readonly workers: readonly LatentWorker<P>[];
   submit(request: BuildRequest<P>): BuildHandle;
-  /** No new dispatch; waiting builds end `retry`; leases aborted; every worker shut down. */
-  shutdown(): Promise<void>;
+  /**
+   * No new dispatch; waiting builds end `retry`; leases aborted; every worker shut down.
+   * Resolves once every worker's shutdown has (so within their `stopTimeout`); a build still
+   * running then ends `retry`. `fast`: every stop gets `fast: true`.
+   */
+  shutdown(options?: { fast?: boolean }): Promise<void>;
   readonly events$: Observable<FleetEvent>;
   /** This fleet's Prometheus metrics (its own registry, not prom-client's global one). */
   readonly metrics: Registry;
@@ -36,7 +40,7 @@ export interface BuildRequest<P> {
 }
 
 /** One attempt of a build on one worker. */
-export interface Lease<P> {
+export interface Lease<P = Record<string, unknown>> {
   worker: LatentWorker<P>;
   /** Aborted when the build must stop: connection lost, `cancel()`, fleet shutdown. */
   signal: AbortSignal;

@@ -34,7 +34,7 @@ describe('metrics', () => {
     expect(sample(text, 'latent_workers_starts_total{outcome="started"}')).toBe(1);
     expect(sample(text, 'latent_workers_starts_total{outcome="refused"}')).toBe(1);
     expect(sample(text, 'latent_workers_stops_total{outcome="stopped"}')).toBe(1);
-    expect(sample(text, 'latent_workers_substantiation_failures_total{reason="failed"}')).toBe(1);
+    expect(sample(text, 'latent_workers_substantiation_failures_total{reason="refused"}')).toBe(1);
     expect(
       sample(text, 'latent_workers_substantiation_duration_seconds_count{outcome="substantiated"}')
     ).toBe(1);

@@ -30,7 +30,7 @@ describe('insubstantiate', () => {
     await h.flush();
     expect(build.error).toBeInstanceOf(LatentWorkerSubstantiationCancelled);
     expect(h.provider.stopPending).toBe(true);
-    expect(h.provider.stops[0]).toEqual({ workerName: 'local', fast: true });
+    expect(h.provider.stops[0]).toMatchObject({ workerName: 'local', fast: true });
     h.provider.completeStop();
     await h.flush();
     expect(down.status).toBe('fulfilled');
@@ -60,7 +60,7 @@ describe('insubstantiate', () => {
     h.provider.completeStart(true);
     await h.flush();
     await h.worker.insubstantiate();
-    expect(h.provider.stops).toEqual([{ workerName: 'local', fast: false }]);
+    expect(h.provider.stops).toMatchObject([{ workerName: 'local', fast: false }]);
   });
 });
 

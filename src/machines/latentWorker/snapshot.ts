@@ -1,0 +1,26 @@
+import type { SnapshotFrom } from 'xstate';
+import type { latentWorkerMachine } from './machine.js';
+
+/** The public name of where the instance is: the top-level state of region `instance`. */
+export type WorkerState =
+  'idle' | 'substantiating' | 'substantiated' | 'insubstantiating' | 'shutDown';
+export type WorkerAvailability = 'available' | 'quarantined' | 'paused';
+
+/**
+ * What the chart says of itself through tags, for code outside it: `live` (an instance is up
+ * or coming up and not being called off), `cancelling` (a cancelled start or check still
+ * runs), `stopOverdue` (taking the instance down outlived stopTimeout).
+ */
+export type WorkerTag = 'live' | 'cancelling' | 'stopOverdue';
+
+type WorkerSnapshot = SnapshotFrom<typeof latentWorkerMachine>;
+
+/** The top-level instance state, without its substates. */
+export function instanceStateOf(snapshot: WorkerSnapshot): WorkerState {
+  const { instance } = snapshot.value;
+  return (typeof instance === 'string' ? instance : Object.keys(instance)[0]) as WorkerState;
+}
+
+export function availabilityOf(snapshot: WorkerSnapshot): WorkerAvailability {
+  return snapshot.value.availability;
+}
