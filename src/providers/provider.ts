@@ -53,10 +53,7 @@ export interface CheckResult {
  * mean started; `false` means "refused at this time".
  */
 export type StartResult =
-  | void
-  | boolean
-  | readonly string[]
-  | { instanceId?: string; status?: readonly string[] };
+  void | boolean | readonly string[] | { instanceId?: string; status?: readonly string[] };
 
 /** One instance a provider can see, as `listInstances` reports it. */
 export interface ListedInstance {

@@ -42,7 +42,10 @@ export function summarize(instance: InstanceRef): InstanceSummary {
   return summary;
 }
 
-export function statusOf(snapshot: WorkerSnapshot, instance: InstanceRef | undefined): WorkerStatus {
+export function statusOf(
+  snapshot: WorkerSnapshot,
+  instance: InstanceRef | undefined
+): WorkerStatus {
   const { context } = snapshot;
   const status: WorkerStatus = {
     name: context.name,

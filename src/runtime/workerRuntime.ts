@@ -144,9 +144,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     if (this.#retired() || this.#state() === 'idle') return Promise.resolve();
     this.#send({ type: 'insubstantiate', fast: options?.fast === true });
     // Overdue: nothing more can be done until the late call returns; do not wait for it.
-    if (this.#state() === 'idle' || this.actor.getSnapshot().hasTag('stopOverdue')) {
-      return Promise.resolve();
-    }
+    if (this.actor.getSnapshot().hasTag('stopOverdue')) return Promise.resolve();
     return new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
   }
 
@@ -301,7 +299,13 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       case 'stopTimedOut': {
         const instance = this.instance;
         this.#releaseStopWaiters();
-        if (instance) this.#emit({ type: 'stopTimedOut', worker, call: event.call, instance: summarize(instance) });
+        if (instance)
+          this.#emit({
+            type: 'stopTimedOut',
+            worker,
+            call: event.call,
+            instance: summarize(instance)
+          });
         return;
       }
       default:

@@ -76,7 +76,9 @@ describe('edges of the chart the example and property tests pass by', () => {
     actor.send({ type: 'substantiate', waiter: 1 });
     provider.answer('start', { output: true });
     await flush();
-    clock.fire('xstate.after.checkInstanceInterval.latentWorker.instance.substantiating.connecting');
+    clock.fire(
+      'xstate.after.checkInstanceInterval.latentWorker.instance.substantiating.connecting'
+    );
     provider.answer('check', { output: undefined });
     await flush();
     expect(actor.getSnapshot().matches({ instance: { substantiating: 'connecting' } })).toBe(true);

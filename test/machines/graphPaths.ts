@@ -16,7 +16,15 @@ export interface ChartEvent {
 export type Path = StatePath<Snapshot, ChartEvent>;
 
 /** Raised by the chart itself; the outside world never sends them. */
-const RAISED = new Set(['substantiation.timedOut', 'worker.failed']);
+const RAISED = new Set([
+  'substantiation.timedOut',
+  'request.timedOut',
+  'cancelledCall.returned',
+  'worker.failed'
+]);
+
+/** Delayed raises that are timers of their own: the restored substantiation's fresh deadline. */
+const TIMERS = ['substantiation.timedOut'];
 
 /**
  * Two worker configurations between them enable every guard: one that stops idle instances,
@@ -99,7 +107,7 @@ function eventsIn(snapshot: Snapshot): ChartEvent[] {
     { type: 'xstate.done.actor.check', output: { isGood: false, message: 'oops' } },
     { type: 'xstate.error.actor.check', error: new Error('no route') },
     ...latentWorkerMachine.events
-      .filter((t) => t.startsWith('xstate.after.'))
+      .filter((t) => t.startsWith('xstate.after.') || TIMERS.includes(t))
       .map((type) => ({ type }))
   ];
 }
@@ -109,7 +117,7 @@ const traversal = (settings: WorkerSettings) => ({
   events: eventsIn as never,
   filterEvents: (snapshot: Snapshot, event: ChartEvent) => snapshot.can(event as never),
   serializeState: serializeState as never,
-  limit: 20_000
+  limit: 100_000
 });
 
 /** The reachable states and transitions of the chart under `settings`. */

@@ -93,11 +93,18 @@ function eventLabel(type: string): string {
     .replace(/^xstate\.after\.([^.]+)\..*$/, 'after $1');
 }
 
+const RAISED = [
+  'request.timedOut',
+  'substantiation.timedOut',
+  'cancelledCall.returned',
+  'worker.failed'
+];
+
 function eventKind(type: string): string {
   if (type === '') return 'eventless';
   if (/^xstate\.(done|error)\.actor\./.test(type)) return 'provider answer';
   if (type.startsWith('xstate.after.')) return 'timer';
-  if (type === 'substantiation.timedOut' || type === 'worker.failed') return 'raised by the chart';
+  if (RAISED.includes(type)) return 'raised by the chart';
   return 'sent by the runtime';
 }
 
@@ -107,7 +114,8 @@ function guardName(guard: unknown): string | undefined {
   if (typeof guard === 'function') {
     const { stateValue, guards } = guard as { stateValue?: unknown; guards?: unknown[] };
     if (stateValue) return `in ${leafPath(stateValue)}`;
-    if (guards) return guards.map(guardName).join(' and ');
+    if (guard.name === 'not' && guards) return `not (${guards.map(guardName).join('')})`;
+    if (guards) return `(${guards.map(guardName).join(` ${guard.name} `)})`;
     return guard.name || 'inline';
   }
   return (guard as { type?: string }).type;

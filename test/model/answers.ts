@@ -6,6 +6,8 @@ export const START_ANSWERS = [
   'started',
   'startedUndefined',
   'startedStatuses',
+  /** `{ instanceId }`: every later call of this instance must get the id. */
+  'startedWithId',
   'refused',
   'garbage',
   'garbageList',
@@ -13,16 +15,40 @@ export const START_ANSWERS = [
   'rejects',
   'cannotSubstantiate',
   /** Never returns on its own; rejects once its signal is aborted. */
+  'hangs',
+  /** Ignores its signal and never returns. */
+  'hangsForever'
+] as const;
+export const STOP_ANSWERS = [
+  'stopped',
+  'throwsSync',
+  'rejects',
+  /** Never returns on its own; rejects once its signal is aborted (the stop's deadline). */
+  'hangs',
+  /** Ignores its signal and never returns. */
+  'hangsForever'
+] as const;
+export const CHECK_ANSWERS = [
+  'good',
+  'bad',
+  /** Resolves with nothing: counts as good. */
+  'nothing',
+  'throwsSync',
+  'rejects',
+  /** Never returns on its own; rejects once its signal is aborted (attach or cancel). */
   'hangs'
 ] as const;
-export const STOP_ANSWERS = ['stopped', 'throwsSync', 'rejects'] as const;
-export const CHECK_ANSWERS = ['good', 'bad', 'throwsSync', 'rejects'] as const;
 
 export type StartAnswer = (typeof START_ANSWERS)[number];
 export type StopAnswer = (typeof STOP_ANSWERS)[number];
 export type CheckAnswer = (typeof CHECK_ANSWERS)[number];
 export type CallKind = 'start' | 'stop' | 'check';
 export type Answer = StartAnswer | StopAnswer | CheckAnswer;
+
+/** Answers that arrive only once the call's signal has been aborted. */
+export const UNTIL_ABORTED: readonly Answer[] = ['hangs'];
+/** Answers that never arrive. */
+export const NEVER: readonly Answer[] = ['hangsForever'];
 
 export interface AnswerScript {
   start: readonly StartAnswer[];

@@ -1,4 +1,11 @@
-import { AnswerCursor, type Answer, type AnswerScript, type CallKind } from './answers.js';
+import {
+  AnswerCursor,
+  NEVER,
+  UNTIL_ABORTED,
+  type Answer,
+  type AnswerScript,
+  type CallKind
+} from './answers.js';
 
 /** Where the instance is; `starting`/`connecting`/`checking` are the public `substantiating`. */
 export type Phase =
@@ -13,41 +20,39 @@ export type Availability = 'available' | 'quarantined' | 'paused';
 
 /**
  * How a `substantiate()` promise ended: `pending`, `true`, `false`, or the error it was
- * rejected with: `cancelled:<by whom>`, `failed:<why>`, `timedOut:<missingTimeout>`,
- * `cannotSubstantiate`, `unavailable:paused` or `unavailable:quarantined:<ms left>`.
+ * rejected with: `cancelled:<by>` (caller, insubstantiate, shutdown), `failed:<reason>` (the
+ * reasons of `LatentWorkerFailedToSubstantiate`), `cannotSubstantiate`, `unavailable:paused`
+ * or `unavailable:quarantined:<ms left>`.
  */
 export type Outcome = string;
 
 export interface ModelSettings {
   buildWaitTimeout: number;
   missingTimeout: number;
+  stopTimeout: number;
   checkInstanceInterval: number;
   healthCheck: boolean;
   pauseAfterFailures: number;
   quarantine: { initial: number; factor: number; max: number };
 }
 
-type Timer = 'missing' | 'queue' | 'check' | 'idle' | 'quarantine';
+/**
+ * `deadline`: the open request's (missingTimeout from the call that opened it); `takedown`:
+ * taking the instance down (stopTimeout from the moment it began).
+ */
+type Timer = 'deadline' | 'takedown' | 'check' | 'idle' | 'quarantine';
 
-/** What the scripted provider's failing answers say (see test/properties/scriptedProvider.ts). */
-const REASONS: Record<'start' | 'check', Partial<Record<Answer, string>>> = {
-  start: { rejects: 'the cloud said no', throwsSync: 'startInstance threw synchronously' },
-  check: {
-    bad: 'kernel panic',
-    rejects: 'the health endpoint is down',
-    throwsSync: 'checkInstance threw synchronously'
-  }
-};
+/** How far a promise of `insubstantiate()` or `shutdown()` got. */
+export type Settling = 'pending' | 'resolved';
 
 /**
- * The lifecycle of `lifecycle.md` as a plain state machine over a flat `phase`: no XState, no
- * promises, no provider. Each method is one thing the outside world does (an orchestrator
- * call, a provider answering, time passing) and updates what must be observable: the state,
- * the provider calls made, and how every `substantiate()`/`insubstantiate()` ended.
+ * The lifecycle of `lifecycle.md` and `instances.md` as a plain state machine over a flat
+ * `phase`: no XState, no promises, no provider. Each method is one thing the outside world
+ * does (an orchestrator call, a provider answering, time passing) and updates what must be
+ * observable: the state, the provider calls made, and how every promise ended.
  *
  * Simplifications (each observably equivalent to the contract): timers are absolute
- * deadlines; the attach deadline stops mattering once a substantiation is being cancelled;
- * a provider answer is applied only when the test says it arrived.
+ * deadlines; a provider answer is applied only when the test says it arrived.
  */
 export class LifecycleModel {
   now = 0;
@@ -55,6 +60,7 @@ export class LifecycleModel {
   /** `starting`/`checking` only: cancelled or timed out, the stop follows the call's return. */
   cancelling = false;
   availability: Availability = 'available';
+  /** Callers of the live substantiation, and of the one queued behind a stop. */
   waiters: number[] = [];
   queued: number[] | undefined;
   generation = 0;
@@ -64,12 +70,20 @@ export class LifecycleModel {
   nextQuarantine: number;
   quarantineEnds = 0;
   shuttingDown = false;
-  /** Provider calls in the order they began. */
+  /** The pending stop is fast: some `insubstantiate()` or `shutdown()` asked before it began. */
+  fastStop = false;
+  /** Taking the instance down: none, within its deadline, or past it (possibly still running). */
+  takedown: 'none' | 'pending' | 'overdue' = 'none';
+  /** `stopTimedOut` events so far. */
+  stopTimeouts = 0;
+  /** Provider calls in the order they began; `stops` says for each stop whether it was fast. */
   readonly calls: CallKind[] = [];
+  readonly fastStops: boolean[] = [];
   /** The provider call in flight; `arrived` once its answer may be delivered. */
   pending: { kind: CallKind; answer: Answer; arrived: boolean } | undefined;
   readonly outcomes = new Map<number, Outcome>();
-  readonly stopRequests = new Map<number, 'pending' | 'resolved'>();
+  readonly stopRequests = new Map<number, Settling>();
+  shutdownState: 'not called' | Settling = 'not called';
   readonly #timers = new Map<Timer, number>();
   readonly #answers: AnswerCursor;
 
@@ -86,8 +100,14 @@ export class LifecycleModel {
     return p === 'starting' || p === 'connecting' || p === 'checking' ? 'substantiating' : p;
   }
 
+  /** A substantiation in progress that nobody has called off. */
   get live(): boolean {
     return ['starting', 'connecting', 'checking'].includes(this.phase) && !this.cancelling;
+  }
+
+  /** The instance exists or may exist: from its start until its stop returned. */
+  get instanceExists(): boolean {
+    return this.phase !== 'idle' && this.phase !== 'shutDown';
   }
 
   // ---- orchestrator calls ------------------------------------------------------------------
@@ -99,61 +119,68 @@ export class LifecycleModel {
     if (this.availability === 'quarantined') {
       return this.#settle([waiter], `unavailable:quarantined:${this.quarantineEnds - this.now}`);
     }
+    if (this.phase === 'substantiated' && this.connection) return this.#settle([waiter], 'true');
     if (this.phase === 'idle') {
-      this.waiters = [waiter];
+      this.#openRequest(() => (this.waiters = [waiter]));
       return this.#beginSubstantiation();
     }
     if (this.live) return void this.waiters.push(waiter);
-    if (this.phase === 'substantiated' && this.connection) return this.#settle([waiter], 'true');
-    this.queued = [...(this.queued ?? []), waiter];
-    // Substantiated but disconnected: restart the instance for this request.
+    // Behind a stop or a cancelled start; a disconnected instance is restarted for it.
+    this.#openRequest(() => (this.queued = [...(this.queued ?? []), waiter]));
     if (this.phase === 'substantiated') this.#beginStop();
   }
 
   /** The caller's signal aborted: it leaves; the substantiation ends with its last waiter. */
   withdraw(waiter: number): void {
     if (this.outcomes.get(waiter) !== 'pending') return;
+    this.#settle([waiter], 'cancelled:caller');
     if (this.live && this.waiters.length === 1 && this.waiters[0] === waiter) {
-      this.#settle(this.waiters, 'cancelled:its last caller');
       this.waiters = [];
+      this.#closeRequest();
       return this.#callOff();
     }
     this.waiters = this.waiters.filter((w) => w !== waiter);
     const queued = this.queued?.filter((w) => w !== waiter);
     this.queued = queued?.length ? queued : undefined;
-    this.#settle([waiter], 'cancelled:its caller');
+    this.#closeRequest();
   }
 
-  insubstantiate(request: number): void {
+  insubstantiate(request: number, fast: boolean): void {
     if (this.phase === 'idle' || this.phase === 'shutDown') {
       return void this.stopRequests.set(request, 'resolved');
     }
-    this.stopRequests.set(request, 'pending');
-    this.#cancelAll('insubstantiate()');
+    this.#cancelAll('insubstantiate');
+    if (fast) this.fastStop = true;
+    // Past the deadline nothing more can be done until the late call returns: do not wait.
+    this.stopRequests.set(request, this.takedown === 'overdue' ? 'resolved' : 'pending');
     if (this.phase === 'substantiated') this.#beginStop();
     else if (this.live) this.#callOff();
   }
 
-  shutdown(): void {
+  shutdown(fast: boolean): void {
+    if (fast) this.fastStop = true;
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    this.shutdownState = 'pending';
+    this.connection = undefined; // dropped at once, in every state
     if (this.phase === 'idle') return this.#enterShutDown();
-    this.#cancelAll('shutdown()');
-    if (this.phase === 'substantiated') {
-      this.connection = undefined;
-      this.#beginStop();
-    } else if (this.live) this.#callOff();
+    this.#cancelAll('shutdown');
+    if (this.phase === 'substantiated') this.#beginStop();
+    else if (this.live) this.#callOff();
+    if (this.takedown === 'overdue') this.shutdownState = 'resolved';
   }
 
   /** The worker's connection `id` arrived; returns `accepted` or why it was refused. */
   attach(id: number): 'accepted' | 'shut down' | 'not substantiating' {
-    if (this.phase === 'shutDown') return 'shut down';
+    if (this.phase === 'shutDown' || this.shuttingDown) return 'shut down';
     // Only a substantiation waits for a connection; a never-idle worker takes one any time.
     if (!this.live && this.settings.buildWaitTimeout >= 0) {
       return this.shuttingDown ? 'shut down' : 'not substantiating';
     }
     this.connection = { id, generation: this.generation };
     if (this.live && this.phase === 'connecting') this.#enterSubstantiated();
+    // The attach cuts a running health check short: its signal aborts.
+    if (this.live && this.phase === 'checking') this.#abortPending('check');
     return 'accepted';
   }
 
@@ -165,14 +192,14 @@ export class LifecycleModel {
   }
 
   buildStarted(): void {
-    if (this.phase === 'shutDown') return;
+    if (this.shuttingDown) return; // a late call, ignored
     this.building++;
     if (this.phase === 'substantiated') this.#timers.delete('idle');
   }
 
-  /** Returns false when no build runs (the call throws). */
+  /** Returns false when no build runs and the call throws (before `shutdown()` only). */
   buildFinished(result: string): boolean {
-    if (this.building === 0) return false;
+    if (this.building === 0) return this.shuttingDown;
     if (this.phase === 'shutDown') return true;
     this.building--;
     if (this.phase === 'substantiated' && this.building === 0) this.#armIdleTimer();
@@ -228,14 +255,17 @@ export class LifecycleModel {
 
   #fire(timer: Timer): void {
     switch (timer) {
-      case 'missing':
-        this.#fail(`timedOut:${this.settings.missingTimeout}`);
-        return this.#callOff();
-      case 'queue':
-        if (!this.queued) return;
-        this.#settle(this.queued, `timedOut:${this.settings.missingTimeout}`);
+      case 'deadline':
+        // A live request times out like a missed attach; a queued one never got to start.
+        if (this.live) {
+          this.#fail('failed:timedOut');
+          return this.#callOff();
+        }
+        this.#settle(this.queued ?? [], 'failed:stopping');
         this.queued = undefined;
-        return this.#workerFailed();
+        return;
+      case 'takedown':
+        return this.#overdue();
       case 'check':
         this.phase = 'checking';
         return this.#call('check');
@@ -249,11 +279,24 @@ export class LifecycleModel {
 
   // ---- transitions -------------------------------------------------------------------------
 
+  /** `add` opens or joins the request; opening one arms its deadline, from this call. */
+  #openRequest(add: () => void): void {
+    const opens = this.waiters.length === 0 && this.queued === undefined;
+    add();
+    if (opens && this.settings.missingTimeout > 0) {
+      this.#timers.set('deadline', this.now + this.settings.missingTimeout);
+    }
+  }
+
+  /** Nobody waits any more: the request's deadline goes with it. */
+  #closeRequest(): void {
+    if (this.waiters.length === 0 && this.queued === undefined) this.#timers.delete('deadline');
+  }
+
   #beginSubstantiation(): void {
     this.phase = 'starting';
     this.cancelling = false;
     this.generation++;
-    this.#arm('missing', this.settings.missingTimeout);
     this.#call('start');
   }
 
@@ -263,6 +306,7 @@ export class LifecycleModel {
       case 'started':
       case 'startedUndefined':
       case 'startedStatuses':
+      case 'startedWithId':
         return this.#connectedToInstance() ? this.#enterSubstantiated() : this.#enterConnecting();
       case 'cannotSubstantiate':
         this.#fail('cannotSubstantiate');
@@ -272,10 +316,10 @@ export class LifecycleModel {
         return this.#beginStop();
       case 'garbage':
       case 'garbageList':
-        this.#fail('failed:garbage');
+        this.#fail('failed:invalidResult');
         return this.#beginStop();
       default:
-        this.#fail(`failed:startInstance failed: ${REASONS.start[answer]}`);
+        this.#fail('failed:threw');
         return this.#beginStop();
     }
   }
@@ -283,16 +327,19 @@ export class LifecycleModel {
   #checkAnswered(answer: Answer): void {
     if (this.cancelling) return this.#beginStop();
     if (this.#connectedToInstance()) return this.#enterSubstantiated();
-    if (answer === 'good') return this.#enterConnecting();
-    this.#fail(`failed:latent worker crashed before connecting: ${REASONS.check[answer]}`);
+    if (answer === 'good' || answer === 'nothing') return this.#enterConnecting();
+    this.#fail('failed:crashed');
     this.#beginStop();
   }
 
   #stopped(): void {
     for (const [request] of this.stopRequests) this.stopRequests.set(request, 'resolved');
-    this.#timers.delete('queue');
+    this.takedown = 'none';
+    this.#timers.delete('takedown');
+    this.fastStop = false;
     if (this.shuttingDown) return this.#enterShutDown();
     if (!this.queued) return void (this.phase = 'idle');
+    // The queued request starts now, on its own deadline (not restarted).
     this.waiters = this.queued;
     this.queued = undefined;
     this.#beginSubstantiation();
@@ -313,7 +360,7 @@ export class LifecycleModel {
     this.phase = 'substantiated';
     this.#settle(this.waiters, 'true');
     this.waiters = [];
-    this.#timers.delete('missing');
+    this.#closeRequest();
     this.#timers.delete('check');
     if (this.building === 0) this.#armIdleTimer();
   }
@@ -322,21 +369,39 @@ export class LifecycleModel {
   #callOff(): void {
     if (this.phase === 'connecting') return this.#beginStop();
     this.cancelling = true;
-    this.#timers.delete('missing');
-    this.#arm('queue', this.settings.missingTimeout);
-    if (this.pending?.answer === 'hangs') this.pending.arrived = true;
+    this.#beginTakedown();
+    this.#abortPending(this.phase === 'starting' ? 'start' : 'check');
   }
 
   #beginStop(): void {
     this.phase = 'insubstantiating';
     this.cancelling = false;
-    for (const timer of ['missing', 'check', 'idle'] as const) this.#timers.delete(timer);
-    this.#arm('queue', this.settings.missingTimeout);
+    for (const timer of ['check', 'idle'] as const) this.#timers.delete(timer);
+    // A cancelled call that returned after the deadline: its stop has a deadline of its own.
+    if (this.takedown === 'overdue') this.takedown = 'none';
+    this.#beginTakedown();
     this.#call('stop');
+  }
+
+  /** Taking the instance down begins (unless it already has): its deadline runs from now. */
+  #beginTakedown(): void {
+    if (this.takedown !== 'none' || this.settings.stopTimeout <= 0) return;
+    this.takedown = 'pending';
+    this.#arm('takedown', this.settings.stopTimeout);
+  }
+
+  /** The takedown's deadline passed: the callers stop waiting, the stop's signal aborts. */
+  #overdue(): void {
+    this.takedown = 'overdue';
+    this.stopTimeouts++;
+    for (const [request] of this.stopRequests) this.stopRequests.set(request, 'resolved');
+    if (this.shuttingDown) this.shutdownState = 'resolved';
+    if (this.phase === 'insubstantiating') this.#abortPending('stop');
   }
 
   #enterShutDown(): void {
     this.phase = 'shutDown';
+    this.shutdownState = 'resolved';
     this.#timers.clear();
     for (const [waiter, outcome] of this.outcomes) {
       if (outcome === 'pending') this.outcomes.set(waiter, 'false');
@@ -349,16 +414,24 @@ export class LifecycleModel {
   }
 
   #arm(timer: Timer, ms: number): void {
-    if (timer === 'missing' || timer === 'queue') {
-      if (ms > 0) this.#timers.set(timer, this.now + ms);
-      else this.#timers.delete(timer);
-    } else this.#timers.set(timer, this.now + ms);
+    this.#timers.set(timer, this.now + ms);
   }
 
   #call(kind: CallKind): void {
     const answer = this.#answers.next(kind);
     this.calls.push(kind);
-    this.pending = { kind, answer, arrived: answer !== 'hangs' };
+    if (kind === 'stop') this.fastStops.push(this.fastStop);
+    this.pending = {
+      kind,
+      answer,
+      arrived: !UNTIL_ABORTED.includes(answer) && !NEVER.includes(answer)
+    };
+  }
+
+  /** The signal of the call in flight aborts: an answer that waited for that arrives. */
+  #abortPending(kind: CallKind): void {
+    const call = this.pending;
+    if (call?.kind === kind && UNTIL_ABORTED.includes(call.answer)) call.arrived = true;
   }
 
   // ---- outcomes and availability -----------------------------------------------------------
@@ -371,27 +444,35 @@ export class LifecycleModel {
     this.#settle([...this.waiters, ...(this.queued ?? [])], `cancelled:${by}`);
     this.waiters = [];
     this.queued = undefined;
+    this.#closeRequest();
   }
 
   #fail(outcome: Outcome): void {
     this.#settle(this.waiters, outcome);
     this.waiters = [];
+    this.#closeRequest();
     if (outcome !== 'cannotSubstantiate') this.#workerFailed();
   }
 
+  /**
+   * A counted failure: it lengthens the back-off unless the worker is already quarantined
+   * (also while paused), quarantines an available worker, and pauses at the limit.
+   */
   #workerFailed(): void {
     const pauses = this.failures + 1 >= this.settings.pauseAfterFailures;
     this.failures++;
-    if (this.availability === 'paused') return;
-    if (pauses) {
+    if (this.availability === 'quarantined') {
+      if (!pauses) return;
       this.availability = 'paused';
       return void this.#timers.delete('quarantine');
     }
-    if (this.availability === 'quarantined') return;
+    const duration = this.nextQuarantine;
     const { factor, max } = this.settings.quarantine;
+    this.nextQuarantine = Math.min(duration * factor, max);
+    if (this.availability === 'paused') return;
+    if (pauses) return void (this.availability = 'paused');
     this.availability = 'quarantined';
-    this.quarantineEnds = this.now + this.nextQuarantine;
-    this.#arm('quarantine', this.nextQuarantine);
-    this.nextQuarantine = Math.min(this.nextQuarantine * factor, max);
+    this.quarantineEnds = this.now + duration;
+    this.#arm('quarantine', duration);
   }
 }

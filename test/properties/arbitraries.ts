@@ -24,6 +24,7 @@ export const timeoutFor = (ci: number) =>
 export const settingsArb: fc.Arbitrary<ModelSettings> = fc.record({
   buildWaitTimeout: fc.constantFrom(2_700, 0, -1),
   missingTimeout: fc.constantFrom(3_500, 0),
+  stopTimeout: fc.constantFrom(1_900, 5_900, 0),
   checkInstanceInterval: fc.constant(1_300),
   healthCheck: fc.constantFrom(true, true, false),
   pauseAfterFailures: fc.constantFrom(2, 3, 5),
@@ -35,7 +36,7 @@ export const scriptArb = fc.record({
   start: fc.array(
     fc.oneof(
       { arbitrary: fc.constant('started' as const), weight: 4 },
-      { arbitrary: fc.constant('hangs' as const), weight: 1 },
+      { arbitrary: fc.constantFrom('hangs' as const, 'hangsForever' as const), weight: 1 },
       { arbitrary: fc.constantFrom(...START_ANSWERS), weight: 4 }
     ),
     { minLength: 1, maxLength: 6 }
@@ -78,7 +79,10 @@ export const stepArb: fc.Arbitrary<StepCommand> = fc
     ),
     step(1, fc.constant({ call: 'pause' })),
     step(2, fc.constant({ call: 'unpause' })),
-    step(1, fc.constant({ call: 'shutdown' })),
+    step(
+      1,
+      fc.boolean().map((fast) => ({ call: 'shutdown', fast }))
+    ),
     step(
       6,
       fc.constantFrom(1_000, 2_000, 10_000).map((ms) => ({ call: 'advance', ms }))
@@ -103,14 +107,27 @@ export function lifecycleArbitraries(maxCommands = 100) {
  */
 export async function finish(run: Run): Promise<void> {
   const act = (s: Step) => new StepCommand(s).run(run.model, run);
-  await act({ call: 'shutdown' });
-  for (let i = 0; i < 20 && run.model.phase !== 'shutDown'; i++) await act({ call: 'release' });
-  expect(run.model.phase, 'shutdown() settles').toBe('shutDown');
-  const calls = run.world?.ledger.calls ?? run.model.calls;
-  expect(calls.filter((c) => c === 'stop').length, 'one stop per start').toBe(
-    calls.filter((c) => c === 'start').length
-  );
-  expect([...run.model.outcomes.values()], 'every substantiate() settled').not.toContain('pending');
+  await act({ call: 'shutdown', fast: false });
+  // Let the provider answer and time pass until nothing more can happen.
+  const { model } = run;
+  for (let i = 0; i < 40 && model.phase !== 'shutDown'; i++) {
+    if (model.pending?.arrived) await act({ call: 'release' });
+    else if (model.takedown === 'pending') await act({ call: 'advance', ms: 2_000 });
+    else break;
+  }
+  expect([...model.outcomes.values()], 'every substantiate() settled').not.toContain('pending');
+  const calls = run.world?.ledger.calls ?? model.calls;
+  const [starts, stops] = ['start', 'stop'].map((kind) => calls.filter((c) => c === kind).length);
+  if (model.phase === 'shutDown') {
+    expect(stops, 'one stop per start').toBe(starts);
+    return;
+  }
+  // Left behind: only a call that never returns, and only past the deadline when there is one.
+  expect(model.pending?.arrived, 'what holds the worker up is a hung call').toBe(false);
+  if (model.settings.stopTimeout > 0) {
+    expect(model.shutdownState, 'shutdown() settled by its deadline').toBe('resolved');
+    expect(model.takedown, 'the takedown is overdue').toBe('overdue');
+  }
   await act({ call: 'advance', ms: 10_000_000 });
   await act({ call: 'release' });
 }

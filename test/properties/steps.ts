@@ -15,7 +15,7 @@ export type Step =
   | { call: 'buildFinished'; result: BuildResult }
   | { call: 'pause' }
   | { call: 'unpause' }
-  | { call: 'shutdown' }
+  | { call: 'shutdown'; fast: boolean }
   | { call: 'advance'; ms: number }
   | { call: 'release' };
 
@@ -26,7 +26,12 @@ export const CORNERS = [
   'attach during the start',
   'attach while a health check runs',
   'detach during a stop',
-  'missing timeout while the start hangs'
+  'missing timeout while the start hangs',
+  'a queued request reaches its deadline behind a takedown',
+  'the stop deadline passes while the stop hangs',
+  'the stop deadline passes while a cancelled start or check runs',
+  'a cancelled call returns after the stop deadline',
+  'shutdown while the takedown is overdue'
 ] as const;
 export type Corner = (typeof CORNERS)[number];
 
@@ -40,7 +45,9 @@ export class Run {
 
   constructor(
     readonly model: LifecycleModel,
-    readonly world?: World
+    readonly world?: World,
+    /** `deadlines`: hold the world to its deadlines only (no model, no contract checks). */
+    readonly checks: 'all' | 'deadlines' = 'all'
   ) {}
 }
 
@@ -52,11 +59,17 @@ export class StepCommand implements fc.AsyncCommand<LifecycleModel, Run> {
   }
 
   async run(_: LifecycleModel, run: Run): Promise<void> {
+    const before = cornerState(run.model);
     noteCorners(this.step, run);
     await perform(this.step, run);
+    noteOutcomes(before, run);
     run.model.settleSynchronous();
     if (!run.world) return;
     await flush();
+    if (run.checks === 'deadlines') {
+      expect(run.world.overdueWaits(), 'every wait has a deadline').toEqual([]);
+      return;
+    }
     assertInvariants(run.world);
     expect(observed(run.world)).toEqual(expected(run.model));
   }
@@ -85,7 +98,7 @@ async function perform(step: Step, run: Run): Promise<void> {
     }
     case 'insubstantiate':
       world?.insubstantiate(++run.stopRequests, step.fast);
-      return model.insubstantiate(run.stopRequests);
+      return model.insubstantiate(run.stopRequests, step.fast);
     case 'attach': {
       const id = ++run.connections;
       const verdict = model.attach(id);
@@ -116,8 +129,8 @@ async function perform(step: Step, run: Run): Promise<void> {
       world?.worker.unpause();
       return model.unpause();
     case 'shutdown':
-      world?.callShutdown();
-      return model.shutdown();
+      world?.callShutdown(step.fast);
+      return model.shutdown(step.fast);
     case 'advance':
       world?.advance(step.ms);
       return model.advance(step.ms);
@@ -134,6 +147,10 @@ function noteCorners(step: Step, { model, corners }: Run): void {
   const { phase, cancelling } = model;
   note(CORNERS[0], step.call === 'substantiate' && cancelling && !model.shuttingDown);
   note(CORNERS[1], step.call === 'shutdown' && model.queued !== undefined);
+  note(
+    CORNERS[10],
+    step.call === 'shutdown' && model.takedown === 'overdue' && !model.shuttingDown
+  );
   note(CORNERS[2], step.call === 'attach' && model.live && phase === 'starting');
   note(CORNERS[3], step.call === 'attach' && model.live && phase === 'checking');
   note(CORNERS[4], step.call === 'detach' && phase === 'insubstantiating' && !!model.connection);
@@ -146,10 +163,34 @@ function noteCorners(step: Step, { model, corners }: Run): void {
   );
 }
 
-/** The invariants of `lifecycle.md` that hold whatever the model says. */
+/** What the deadline corners are told by: the model before a step. */
+function cornerState(model: LifecycleModel) {
+  return {
+    takedown: model.takedown,
+    phase: model.phase,
+    queued: model.queued ? [...model.queued] : [],
+    stopTimeouts: model.stopTimeouts
+  };
+}
+
+/** The corners that only the step's outcome tells. */
+function noteOutcomes(before: ReturnType<typeof cornerState>, { model, corners }: Run): void {
+  if (before.queued.some((waiter) => model.outcomes.get(waiter) === 'failed:stopping')) {
+    corners.add(CORNERS[6]);
+  }
+  if (model.stopTimeouts > before.stopTimeouts) {
+    corners.add(before.phase === 'insubstantiating' ? CORNERS[7] : CORNERS[8]);
+  }
+  if (before.takedown === 'overdue' && before.phase !== 'insubstantiating') {
+    if (model.phase === 'insubstantiating' && model.takedown === 'pending') corners.add(CORNERS[9]);
+  }
+}
+
+/** The invariants of `lifecycle.md` and `instances.md` that hold whatever the model says. */
 export function assertInvariants(world: World): void {
   const { ledger, worker } = world;
   expect(ledger.violations, 'provider contract').toEqual([]);
+  expect(world.overdueWaits(), 'every wait has a deadline').toEqual([]);
   const passwords = [...ledger.passwords].reverse();
   expect(new Set(passwords).size, 'a new password per start').toBe(passwords.length);
   passwords.forEach((password, age) => {
@@ -168,6 +209,10 @@ function observed(world: World) {
     consecutiveFailures: status.consecutiveFailures,
     canStartBuild: world.worker.canStartBuild(),
     calls: world.ledger.calls.join(' '),
+    fastStops: world.ledger.fastStops.join(' '),
+    stopTimeouts: world.stopTimeouts,
+    stopOverdue: status.stopOverdue,
+    instance: status.instance?.generation,
     answersWaiting: world.ledger.tasks,
     substantiate: Object.fromEntries(world.outcomes),
     insubstantiate: Object.fromEntries(world.stopRequests),
@@ -176,7 +221,6 @@ function observed(world: World) {
 }
 
 function expected(model: LifecycleModel): ReturnType<typeof observed> {
-  const shutDown = model.phase === 'shutDown';
   return {
     state: model.state,
     availability: model.availability,
@@ -185,9 +229,13 @@ function expected(model: LifecycleModel): ReturnType<typeof observed> {
     consecutiveFailures: model.failures,
     canStartBuild: !model.shuttingDown && model.availability === 'available',
     calls: model.calls.join(' '),
+    fastStops: model.fastStops.join(' '),
+    stopTimeouts: model.stopTimeouts,
+    stopOverdue: model.takedown === 'overdue',
+    instance: model.instanceExists ? model.generation : undefined,
     answersWaiting: model.pending?.arrived && model.pending.answer !== 'throwsSync' ? 1 : 0,
     substantiate: Object.fromEntries(model.outcomes),
     insubstantiate: Object.fromEntries(model.stopRequests),
-    shutdown: model.shuttingDown ? (shutDown ? 'resolved' : 'pending') : 'not called'
+    shutdown: model.shutdownState
   };
 }

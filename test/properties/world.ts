@@ -20,27 +20,20 @@ import { Ledger, scriptedProvider } from './scriptedProvider.js';
 /** Lets every settled promise and the machine's reactions run: one macrotask. */
 export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** How a rejected `substantiate()` is written in the model. */
+/** How a rejected `substantiate()` is written in the model: by its class and typed fields. */
 export function outcomeOf(error: unknown): Outcome {
-  const said = (pattern: RegExp) => pattern.exec((error as Error).message)?.[1] ?? '?';
-  if (error instanceof LatentWorkerSubstantiationCancelled) {
-    return `cancelled:${said(/was cancelled by (.+)$/)}`;
-  }
-  if (error instanceof LatentWorkerCannotSubstantiate) return 'cannotSubstantiate';
-  if (error instanceof LatentWorkerFailedToSubstantiate) {
-    if (error.timedOut) return `timedOut:${said(/within missingTimeout \((\d+) ms\)$/)}`;
-    if (/refused \(returned false\): worker does not want/.test(error.message))
-      return 'failed:refused';
-    if (/startInstance returned \S+; expected undefined/.test(error.message))
-      return 'failed:garbage';
-    return `failed:${said(/failed to substantiate: (.+)$/)}`;
-  }
-  if (error instanceof LatentWorkerUnavailable) {
+  if (LatentWorkerSubstantiationCancelled.is(error)) return `cancelled:${error.by}`;
+  if (LatentWorkerCannotSubstantiate.is(error)) return 'cannotSubstantiate';
+  if (LatentWorkerFailedToSubstantiate.is(error)) return `failed:${error.reason}`;
+  if (LatentWorkerUnavailable.is(error)) {
     const left = error.retryAfter === undefined ? '' : `:${error.retryAfter}`;
     return `unavailable:${error.reason}${left}`;
   }
   return `unexpected ${String(error)}`;
 }
+
+/** The calls whose promises have a deadline. */
+type Wait = 'substantiate' | 'insubstantiate' | 'shutdown';
 
 /**
  * The system under test: one real LatentWorker on a SimulatedClock and a scripted provider,
@@ -53,6 +46,13 @@ export class World {
   readonly outcomes = new Map<number, Outcome>();
   readonly stopRequests = new Map<number, 'pending' | 'resolved'>();
   shutdown: 'not called' | 'pending' | 'resolved' = 'not called';
+  stopTimeouts = 0;
+  /** When each pending promise was asked for, to hold it to its deadline. */
+  readonly #calledAt: Record<Wait, Map<number, number>> = {
+    substantiate: new Map(),
+    insubstantiate: new Map(),
+    shutdown: new Map()
+  };
   /** The signals of the callers that may leave, by waiter. */
   readonly #signals = new Map<number, AbortController>();
   readonly #connections = new Map<number, Connection>();
@@ -65,12 +65,48 @@ export class World {
     const provider = scriptedProvider(scheduler, script, this.ledger, settings.healthCheck);
     const { healthCheck: _, ...timing } = settings;
     this.worker = createLatentWorker({ name: 'w', provider, clock: this.clock, ...timing });
+    this.worker.events$.subscribe((event) => {
+      if (event.type !== 'stopTimedOut') return;
+      this.stopTimeouts++;
+      this.ledger.overdue = true;
+    });
+    this.settings = settings;
+  }
+
+  readonly settings: ModelSettings;
+
+  /**
+   * Every wait has a deadline (instances.md): no `substantiate()` is pending `missingTimeout`
+   * after its call, no `insubstantiate()` or `shutdown()` `stopTimeout` after its call.
+   */
+  overdueWaits(): string[] {
+    const now = this.clock.now();
+    const late = (kind: Wait, limit: number, pending: (id: number) => boolean) =>
+      limit <= 0
+        ? []
+        : [...this.#calledAt[kind]]
+            .filter(([id, at]) => pending(id) && now - at >= limit)
+            .map(([id, at]) => `${kind}() #${id}, called at ${at}, still pending at ${now}`);
+    return [
+      ...late(
+        'substantiate',
+        this.settings.missingTimeout,
+        (id) => this.outcomes.get(id) === 'pending'
+      ),
+      ...late(
+        'insubstantiate',
+        this.settings.stopTimeout,
+        (id) => this.stopRequests.get(id) === 'pending'
+      ),
+      ...late('shutdown', this.settings.stopTimeout, () => this.shutdown === 'pending')
+    ];
   }
 
   substantiate(waiter: number, withdrawable: boolean): void {
     const controller = withdrawable ? new AbortController() : undefined;
     if (controller) this.#signals.set(waiter, controller);
     this.outcomes.set(waiter, 'pending');
+    this.#calledAt.substantiate.set(waiter, this.clock.now());
     const options = controller ? { signal: controller.signal } : undefined;
     this.worker.substantiate(undefined, options).then(
       (value) => this.outcomes.set(waiter, String(value)),
@@ -85,6 +121,7 @@ export class World {
 
   insubstantiate(request: number, fast: boolean): void {
     this.stopRequests.set(request, 'pending');
+    this.#calledAt.insubstantiate.set(request, this.clock.now());
     void this.worker
       .insubstantiate({ fast })
       .then(() => this.stopRequests.set(request, 'resolved'));
@@ -120,11 +157,12 @@ export class World {
     }
   }
 
-  callShutdown(): void {
-    if (this.shutdown !== 'not called') return void this.worker.shutdown();
+  callShutdown(fast: boolean): void {
+    if (this.shutdown !== 'not called') return void this.worker.shutdown({ fast });
     this.ledger.shutdownCalled = true;
     this.shutdown = 'pending';
-    void this.worker.shutdown().then(() => {
+    this.#calledAt.shutdown.set(0, this.clock.now());
+    void this.worker.shutdown({ fast }).then(() => {
       this.shutdown = 'resolved';
       this.ledger.shutdownResolved = true;
     });

@@ -14,7 +14,9 @@ export const guards = {
   hasStopTimeout: ({ context }: Args) => context.settings.stopTimeout > 0,
   hasHealthCheck: ({ context }: Args) => context.settings.healthCheck,
   stopsWhenIdle: ({ context }: Args) => context.settings.buildWaitTimeout >= 0,
-  acceptsAnyAttach: ({ context }: Args) => context.settings.buildWaitTimeout < 0,
+  /** A never-idle worker takes a connection in any state, until it shuts down. */
+  acceptsAnyAttach: ({ context }: Args) =>
+    context.settings.buildWaitTimeout < 0 && !context.shuttingDown,
   /** A connection of this instance, or (never-idle workers) any live connection. */
   connectedToInstance: ({ context }: Args) =>
     context.connection !== undefined &&

@@ -1,4 +1,16 @@
-import { and, assign, cancel, emit, enqueueActions, not, or, raise, sendTo, setup, stateIn } from 'xstate';
+import {
+  and,
+  assign,
+  cancel,
+  emit,
+  enqueueActions,
+  not,
+  or,
+  raise,
+  sendTo,
+  setup,
+  stateIn
+} from 'xstate';
 import { LatentWorkerSubstantiationCancelled, type LatentWorkerError } from '../../errors.js';
 import type { CheckResult } from '../../providers/provider.js';
 import {
@@ -84,7 +96,7 @@ export const latentWorkerMachine = setup({
     stopInstance: fromProviderCall<void, StopInput>(notProvided('stopInstance')),
     checkInstance: fromProviderCall<CheckResult, CheckInput>(notProvided('checkInstance'))
   },
-  guards,
+  guards: { ...guards, takingDown },
   actions: {
     /** Answers one `substantiate` call without changing anything else. */
     answer: enqueueActions(({ enqueue, event }, outcome: SubstantiationOutcome) => {
@@ -139,7 +151,8 @@ export const latentWorkerMachine = setup({
     }),
     /** Rejects the current waiters (and a queued request) because the caller cancelled. */
     cancelWaiters: enqueueActions(({ context, event, enqueue }, params: { queued: boolean }) => {
-      const by = event.type === 'insubstantiate' || event.type === 'shutdown' ? event.type : 'caller';
+      const by =
+        event.type === 'insubstantiate' || event.type === 'shutdown' ? event.type : 'caller';
       const why = by === 'caller' ? 'its last caller' : `${by}()`;
       const outcome = { status: 'failed', error: cancelled(context.name, by, why) } as const;
       const waiters = [
@@ -665,12 +678,13 @@ export const latentWorkerMachine = setup({
       initial: 'none',
       states: {
         none: {
-          description: 'No instance is being taken down, or stops have no deadline (stopTimeout 0).',
-          always: { guard: and([takingDown, 'hasStopTimeout']), target: 'pending' }
+          description:
+            'No instance is being taken down, or stops have no deadline (stopTimeout 0).',
+          always: { guard: and(['takingDown', 'hasStopTimeout']), target: 'pending' }
         },
         pending: {
           description: 'The instance is being taken down; insubstantiate() and shutdown() wait.',
-          always: { guard: not(takingDown), target: 'none' },
+          always: { guard: not('takingDown'), target: 'none' },
           after: { stopTimeout: 'overdue' }
         },
         overdue: {
@@ -678,7 +692,7 @@ export const latentWorkerMachine = setup({
             'The deadline passed: the instance may still run, insubstantiate() and shutdown() no longer wait, and no new call is made until the late one returns.',
           tags: 'stopOverdue',
           entry: 'reportStopTimedOut',
-          always: { guard: not(takingDown), target: 'none' },
+          always: { guard: not('takingDown'), target: 'none' },
           // The cancelled call returned after all: the stop that follows has a deadline of its own.
           on: { 'cancelledCall.returned': 'pending' }
         }

@@ -94,7 +94,10 @@ export function quarantineOrPause() {
     {
       guard: 'reachedPauseLimit',
       target: 'paused',
-      actions: ['countFailureAndBackOff', { type: 'pause', params: { reason: 'too many failures' } }]
+      actions: [
+        'countFailureAndBackOff',
+        { type: 'pause', params: { reason: 'too many failures' } }
+      ]
     },
     { target: 'quarantined', actions: 'beginQuarantine' }
   ] as const;

@@ -90,7 +90,8 @@ class FleetRuntime<P> implements Fleet<P> {
   }
 
   shutdown(options?: { fast?: boolean }): Promise<void> {
-    if (this.#shutdown && options?.fast) for (const worker of this.workers) void worker.shutdown(options);
+    if (this.#shutdown && options?.fast)
+      for (const worker of this.workers) void worker.shutdown(options);
     this.#shutdown ??= this.#shutDown(options);
     return this.#shutdown;
   }

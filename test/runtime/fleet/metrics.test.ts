@@ -65,6 +65,23 @@ describe('metrics', () => {
     expect(sample(text, 'latent_workers_queue_length')).toBe(1);
   });
 
+  it('counts takedowns past stopTimeout, and the workers that may still run an instance', async () => {
+    const h = fleetHarness(['w1'], { worker: { stopTimeout: 1_000 } });
+    h.submit();
+    await h.flush();
+    h.providers.w1!.completeStart(true);
+    await h.flush();
+    void h.workers[0]!.insubstantiate(); // its stop hangs
+    await h.advance(1_000);
+    let text = await h.fleet.metrics.metrics();
+    expect(sample(text, 'latent_workers_stops_overdue')).toBe(1);
+    expect(sample(text, 'latent_workers_stop_timeouts_total{call="stop"}')).toBe(1);
+    h.providers.w1!.completeStop();
+    await h.flush();
+    text = await h.fleet.metrics.metrics();
+    expect(sample(text, 'latent_workers_stops_overdue')).toBe(0);
+  });
+
   it('uses a registry of its own, not the global one', async () => {
     const a = fleetHarness(['w']);
     const b = fleetHarness(['w']);

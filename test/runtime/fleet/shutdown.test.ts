@@ -64,6 +64,29 @@ describe('fleet.shutdown()', () => {
     expect((await handle.outcome).result).toBe('retry');
   });
 
+  it('resolves within stopTimeout when a stop never returns, and passes fast on', async () => {
+    const h = fleetHarness(['w1', 'w2'], { worker: { stopTimeout: 60_000 } });
+    h.submit({ workerNames: ['w1'] });
+    h.submit({ workerNames: ['w2'] });
+    await h.flush();
+    h.providers.w1!.completeStart(true);
+    h.providers.w2!.completeStart(true);
+    await h.flush();
+    let done = false;
+    void h.fleet.shutdown({ fast: true }).then(() => (done = true));
+    await h.flush();
+    h.providers.w2!.completeStop(); // w1's stop hangs
+    await h.advance(59_999);
+    expect(done).toBe(false);
+    await h.advance(1);
+    expect(done).toBe(true);
+    expect(h.workers.map((w) => w.status.stopOverdue)).toEqual([true, false]);
+    expect([h.providers.w1!.stops[0], h.providers.w2!.stops[0]]).toMatchObject([
+      { fast: true, signal: { aborted: true } },
+      { fast: true, signal: { aborted: false } }
+    ]);
+  });
+
   it('is idempotent, completes events$, and answers later submits with retry', async () => {
     const h = fleetHarness(['local']);
     let completed = false;
