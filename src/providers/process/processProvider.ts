@@ -21,7 +21,10 @@ export interface ProcessProviderOptions<P> {
   cwd?: string;
   /** Added to this process's environment (the hub URL, name and password are added last). */
   env?: Record<string, string>;
-  /** Time between SIGTERM and SIGKILL when stopping, ms. @default 5_000 */
+  /**
+   * Time between SIGTERM and SIGKILL when stopping, ms. A fast stop, or one whose signal aborts,
+   * sends SIGKILL at once. @default 5_000
+   */
   stopGracePeriod?: number;
   /** Lines of stderr kept to explain an early exit. @default 20 */
   stderrLines?: number;
@@ -93,11 +96,19 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
     );
   }
 
-  async stopInstance({ workerName, fast }: StopContext): Promise<void> {
+  async stopInstance({ workerName, fast, signal }: StopContext): Promise<void> {
     const instance = this.#instances.get(workerName);
     if (!instance) return; // never started (spawn failed): nothing to stop
-    await instance.stop(this.#options.stopGracePeriod ?? 5_000, fast);
-    this.#instances.delete(workerName);
+    const grace = this.#options.stopGracePeriod ?? 5_000;
+    const forget = () => {
+      if (this.#instances.get(workerName) === instance) this.#instances.delete(workerName);
+    };
+    if (await instance.stop({ grace, fast, signal })) return forget();
+    // Kept until it is seen gone, so that a stop issued again still finds it.
+    void instance.exited.then(forget);
+    throw new Error(
+      `ProcessProvider: process group ${instance.pid} of ${workerName} outlived its SIGKILL`
+    );
   }
 
   checkInstance({ workerName }: CheckContext): CheckResult {

@@ -130,6 +130,27 @@ describe('ProcessProvider', () => {
     expect(exits()).toMatchObject([{ signal: 'SIGTERM' }]);
   });
 
+  it('a stop whose signal aborts while the process ignores SIGTERM kills its group at once', async () => {
+    const { provider, spawned, exits } = watched({
+      stopGracePeriod: 60_000,
+      command: reports.command(1)
+    });
+    await provider.startInstance(startOf(ref()));
+    const members = (await reports.setUp(2)).map((report) => report.pid);
+    expect(members).toContain(spawned()[0]);
+
+    const deadline = new AbortController();
+    const stopped = provider.stopInstance(stopOf(ref(), false, deadline.signal));
+    await reports.ignored(2); // the leader's and its child's
+    const began = Date.now();
+    deadline.abort();
+    await expect(stopped).resolves.toBeUndefined();
+    expect(exits()).toMatchObject([{ signal: 'SIGKILL' }]);
+    await reports.gone(members); // the leader is reaped; its child dies of the same SIGKILL
+    expect(Date.now() - began).toBeLessThan(2_000); // not the minute of the grace period
+    expect(provider.pidOf('w1')).toBeUndefined();
+  });
+
   it('stopping a worker that never started is a no-op', async () => {
     const { provider } = watched();
     await expect(provider.stopInstance(stopOf(ref('w9')))).resolves.toBeUndefined();
