@@ -19,7 +19,7 @@ export interface ProcessProviderOptions<P> {
    */
   command?: readonly string[] | ((ctx: StartContext<P>) => readonly string[]);
   cwd?: string;
-  /** Added to this process's environment (the hub URL, name and password are added last). */
+  /** Added to this process's environment (the connection details and identity are added last). */
   env?: Record<string, string>;
   /**
    * Time between SIGTERM and SIGKILL when stopping, ms. A fast stop, or one whose signal aborts,
@@ -42,9 +42,11 @@ export const AGENT_COMMAND: readonly string[] = [
 ];
 
 /**
- * The embedded default provider: each worker's instance is a local process (by default
- * `latent-agent`), started in a process group of its own with `LATENT_HUB_URL`,
- * `LATENT_WORKER_NAME` and `LATENT_WORKER_PASSWORD` in its environment.
+ * The embedded default provider: each instance is a local process (by default `latent-agent`),
+ * started in a process group of its own whose leader's pid is the `instanceId`. Its
+ * environment carries the connection details, `LATENT_HUB_URL`, `LATENT_WORKER_NAME` and
+ * `LATENT_WORKER_PASSWORD`, and the instance's identity, `LATENT_INSTANCE_NAME` and
+ * `LATENT_LABELS` (the labels as a JSON object), so that its processes can be found again.
  */
 export class ProcessProvider<P = Record<string, unknown>> implements Provider<P> {
   readonly events$: Observable<ProcessEvent>;
@@ -60,7 +62,7 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
     this.events$ = this.#events.asObservable();
   }
 
-  async startInstance(ctx: StartContext<P>): Promise<void> {
+  async startInstance(ctx: StartContext<P>): Promise<{ instanceId: string }> {
     ctx.signal.throwIfAborted();
     const { command = AGENT_COMMAND, cwd, env, stderrLines = 20 } = this.#options;
     const argv = typeof command === 'function' ? command(ctx) : command;
@@ -75,7 +77,9 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
           ...env,
           LATENT_HUB_URL: this.#options.hubUrl,
           LATENT_WORKER_NAME: workerName,
-          LATENT_WORKER_PASSWORD: ctx.password
+          LATENT_WORKER_PASSWORD: ctx.password,
+          LATENT_INSTANCE_NAME: ctx.instanceName,
+          LATENT_LABELS: JSON.stringify(ctx.labels)
         }
       });
     } catch (error) {
@@ -94,6 +98,7 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
     void instance.exited.then((exit) =>
       this.#events.next({ type: 'exited', worker: workerName, pid, ...exit })
     );
+    return { instanceId: String(pid) };
   }
 
   async stopInstance({ workerName, fast, signal }: StopContext): Promise<void> {

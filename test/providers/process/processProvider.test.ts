@@ -76,6 +76,40 @@ function watched(options: Partial<ProcessProviderOptions<Props>> = {}) {
 }
 
 describe('ProcessProvider', () => {
+  it("returns its process group leader's pid as instanceId", async () => {
+    const { provider, spawned } = watched();
+    const result = await provider.startInstance(startOf(ref()));
+    const [pid] = spawned();
+    expect(result).toEqual({ instanceId: String(pid) });
+    expect(provider.pidOf('w1')).toBe(pid);
+    expect(() => process.kill(-pid!, 0)).not.toThrow(); // a group of its own, led by pid
+    await provider.stopInstance(stopOf(ref(), true));
+  });
+
+  it('tags the process with the connection details and the instance name and labels', async () => {
+    const { provider } = watched({ env: { LATENT_EXTRA: 'x', LATENT_INSTANCE_NAME: 'no' } });
+    const instance = ref('w1', 3);
+    const { instanceId } = await provider.startInstance(startOf(instance, 'secret-3'));
+    const [report] = await reports.setUp();
+    expect(report).toEqual({
+      pid: Number(instanceId),
+      env: {
+        LATENT_EXTRA: 'x',
+        LATENT_HUB_URL: hubUrl,
+        LATENT_WORKER_NAME: 'w1',
+        LATENT_WORKER_PASSWORD: 'secret-3',
+        LATENT_INSTANCE_NAME: 'latent-workers-w1-3',
+        LATENT_LABELS: JSON.stringify(instance.labels)
+      }
+    });
+    expect(JSON.parse(report!.env!.LATENT_LABELS!)).toEqual({
+      'latent-workers.io/owner': 'latent-workers',
+      'latent-workers.io/worker': 'w1',
+      'latent-workers.io/generation': '3'
+    });
+    await provider.stopInstance(stopOf(instance, true));
+  });
+
   it('reports the process good while it runs, bad once stopped', async () => {
     const { provider } = watched();
     await provider.startInstance(startOf(ref()));
@@ -84,16 +118,11 @@ describe('ProcessProvider', () => {
     expect(provider.checkInstance(checkOf(ref()))).toMatchObject({ isGood: false });
   });
 
-  it('passes hub URL, name and password; stop sends SIGTERM, SIGKILL after the grace, resolves when gone', async () => {
+  it('stop sends SIGTERM, SIGKILL after the grace, and resolves when the process is gone', async () => {
     const grace = 300;
     const { provider, spawned, exits } = watched({ stopGracePeriod: grace });
     await provider.startInstance(startOf(ref()));
-    const [report] = await reports.setUp();
-    expect(report?.env).toEqual({
-      LATENT_HUB_URL: hubUrl,
-      LATENT_WORKER_NAME: 'w1',
-      LATENT_WORKER_PASSWORD: 'secret-1'
-    });
+    await reports.setUp();
     const began = Date.now();
     await provider.stopInstance(stopOf(ref()));
     expect(Date.now() - began).toBeGreaterThanOrEqual(grace - 10);
