@@ -115,7 +115,10 @@ describe('ProcessProvider', () => {
     await provider.startInstance(startOf(ref()));
     expect(provider.checkInstance(checkOf(ref()))).toEqual({ isGood: true });
     await provider.stopInstance(stopOf(ref(), true));
-    expect(provider.checkInstance(checkOf(ref()))).toMatchObject({ isGood: false });
+    expect(provider.checkInstance(checkOf(ref()))).toEqual({
+      isGood: false,
+      message: `no process for ${ref().instanceName}`
+    });
   });
 
   it('stop sends SIGTERM, SIGKILL after the grace, and resolves when the process is gone', async () => {
@@ -132,6 +135,7 @@ describe('ProcessProvider', () => {
       {
         type: 'exited',
         worker: 'w1',
+        instanceName: ref().instanceName,
         pid,
         exitCode: null,
         signal: 'SIGKILL'
@@ -180,9 +184,70 @@ describe('ProcessProvider', () => {
     expect(provider.pidOf('w1')).toBeUndefined();
   });
 
-  it('stopping a worker that never started is a no-op', async () => {
-    const { provider } = watched();
+  it('a start issued twice for one instance name adopts its process', async () => {
+    const { provider, spawned } = watched();
+    const [first, second] = await Promise.all([
+      provider.startInstance(startOf(ref())),
+      provider.startInstance(startOf(ref()))
+    ]);
+    const third = await provider.startInstance(startOf(ref()));
+    expect(spawned()).toHaveLength(1);
+    const instanceId = String(spawned()[0]);
+    expect([first, second, third]).toEqual(Array(3).fill({ instanceId }));
+    await provider.stopInstance(stopOf(ref(), true));
+    expect(isAlive(Number(instanceId))).toBe(false);
+  });
+
+  it('a start for an instance whose process has exited spawns it anew', async () => {
+    const { provider, spawned } = watched({ command: [node, '-e', ''] });
+    const exited = next(provider.events$, (e) => e.type === 'exited');
+    const first = await provider.startInstance(startOf(ref()));
+    await exited;
+    const second = await provider.startInstance(startOf(ref()));
+    expect(spawned()).toHaveLength(2);
+    expect([first, second]).toEqual(spawned().map((pid) => ({ instanceId: String(pid) })));
+    await provider.stopInstance(stopOf(ref(), true));
+  });
+
+  it('stopping an unknown, never started or already gone instance succeeds, also twice', async () => {
+    const { provider, events } = watched({ command: [node, '-e', ''] });
     await expect(provider.stopInstance(stopOf(ref('w9')))).resolves.toBeUndefined();
+
+    const unspawnable = watched({ command: ['/nonexistent/latent-agent'] }).provider;
+    await expect(unspawnable.startInstance(startOf(ref()))).rejects.toThrow(/ENOENT/);
+    await expect(unspawnable.stopInstance(stopOf(ref()))).resolves.toBeUndefined();
+
+    const exited = next(provider.events$, (e) => e.type === 'exited');
+    await provider.startInstance(startOf(ref()));
+    await exited;
+    await expect(provider.stopInstance(stopOf(ref()))).resolves.toBeUndefined();
+    await expect(provider.stopInstance(stopOf(ref()))).resolves.toBeUndefined();
+    expect(events.map((e) => e.type)).toEqual(['spawned', 'exited']);
+  });
+
+  it("two workers' instances do not interfere", async () => {
+    const { provider } = watched();
+    const [one, two] = [ref('w1'), ref('w2')];
+    const ids = [
+      await provider.startInstance(startOf(one)),
+      await provider.startInstance(startOf(two))
+    ];
+    const [w1, w2] = ids.map(({ instanceId }) => Number(instanceId));
+    expect(w1).not.toBe(w2);
+    expect([provider.pidOf('w1'), provider.pidOf('w2')]).toEqual([w1, w2]);
+    const names = Object.fromEntries(
+      (await reports.setUp(2)).map((report) => [report.pid, report.env!.LATENT_INSTANCE_NAME])
+    );
+    expect(names).toEqual({ [w1!]: one.instanceName, [w2!]: two.instanceName });
+
+    await provider.stopInstance(stopOf(one, true));
+    expect(isAlive(w1!)).toBe(false);
+    expect(isAlive(w2!)).toBe(true);
+    expect(provider.checkInstance(checkOf(one)).isGood).toBe(false);
+    expect(provider.checkInstance(checkOf(two))).toEqual({ isGood: true });
+    expect([provider.pidOf('w1'), provider.pidOf('w2')]).toEqual([undefined, w2]);
+    await provider.stopInstance(stopOf(two, true));
+    expect(isAlive(w2!)).toBe(false);
   });
 
   it('an early exit is reported with its code and the last lines of stderr', async () => {
