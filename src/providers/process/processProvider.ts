@@ -19,9 +19,12 @@ export interface ProcessProviderOptions<P> {
    */
   command?: readonly string[] | ((ctx: StartContext<P>) => readonly string[]);
   cwd?: string;
-  /** Added to this process's environment (the hub URL, name and password are added last). */
+  /** Added to this process's environment (the connection details and identity are added last). */
   env?: Record<string, string>;
-  /** Time between SIGTERM and SIGKILL when stopping, ms. @default 5_000 */
+  /**
+   * Time between SIGTERM and SIGKILL when stopping, ms. A fast stop, or one whose signal aborts,
+   * sends SIGKILL at once. @default 5_000
+   */
   stopGracePeriod?: number;
   /** Lines of stderr kept to explain an early exit. @default 20 */
   stderrLines?: number;
@@ -29,8 +32,8 @@ export interface ProcessProviderOptions<P> {
 
 /** An instance's process came up or went away. */
 export type ProcessEvent =
-  | { type: 'spawned'; worker: string; pid: number }
-  | ({ type: 'exited'; worker: string; pid: number } & ProcessExit);
+  | { type: 'spawned'; worker: string; instanceName: string; pid: number }
+  | ({ type: 'exited'; worker: string; instanceName: string; pid: number } & ProcessExit);
 
 /** The bundled agent, next to this module in `dist/`. */
 export const AGENT_COMMAND: readonly string[] = [
@@ -38,15 +41,28 @@ export const AGENT_COMMAND: readonly string[] = [
   fileURLToPath(new URL('../../runtime/hub/agent/main.js', import.meta.url))
 ];
 
+/** A spawned instance and the worker it belongs to. */
+interface Entry {
+  workerName: string;
+  instance: ProcessInstance;
+}
+
 /**
- * The embedded default provider: each worker's instance is a local process (by default
- * `latent-agent`), started in a process group of its own with `LATENT_HUB_URL`,
- * `LATENT_WORKER_NAME` and `LATENT_WORKER_PASSWORD` in its environment.
+ * The embedded default provider: each instance is a local process (by default `latent-agent`),
+ * started in a process group of its own whose leader's pid is the `instanceId`. Its
+ * environment carries the connection details, `LATENT_HUB_URL`, `LATENT_WORKER_NAME` and
+ * `LATENT_WORKER_PASSWORD`, and the instance's identity, `LATENT_INSTANCE_NAME` and
+ * `LATENT_LABELS` (the labels as a JSON object), so that its processes can be found again.
+ *
+ * Instances are keyed by `instanceName`: a start for an instance whose process still runs
+ * adopts that process, and a stop of an instance that is unknown or already gone succeeds.
  */
 export class ProcessProvider<P = Record<string, unknown>> implements Provider<P> {
   readonly events$: Observable<ProcessEvent>;
   readonly #options: ProcessProviderOptions<P>;
-  readonly #instances = new Map<string, ProcessInstance>();
+  readonly #instances = new Map<string, Entry>();
+  /** Spawns under way, so that a start issued twice at once makes one process too. */
+  readonly #spawning = new Map<string, Promise<Entry>>();
   readonly #events = new Subject<ProcessEvent>();
 
   constructor(options: ProcessProviderOptions<P>) {
@@ -57,11 +73,53 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
     this.events$ = this.#events.asObservable();
   }
 
-  async startInstance(ctx: StartContext<P>): Promise<void> {
+  async startInstance(ctx: StartContext<P>): Promise<{ instanceId: string }> {
     ctx.signal.throwIfAborted();
+    const { instanceName } = ctx;
+    const running = this.#instances.get(instanceName);
+    if (running && !running.instance.exit) return { instanceId: String(running.instance.pid) };
+    let spawning = this.#spawning.get(instanceName);
+    if (!spawning) {
+      spawning = this.#spawn(ctx).finally(() => this.#spawning.delete(instanceName));
+      this.#spawning.set(instanceName, spawning);
+    }
+    return { instanceId: String((await spawning).instance.pid) };
+  }
+
+  async stopInstance({ instanceName, fast, signal }: StopContext): Promise<void> {
+    await this.#spawning.get(instanceName)?.catch(() => undefined);
+    const entry = this.#instances.get(instanceName);
+    if (!entry) return; // never started (spawn failed), or stopped already
+    const { instance } = entry;
+    const grace = this.#options.stopGracePeriod ?? 5_000;
+    const forget = () => {
+      if (this.#instances.get(instanceName) === entry) this.#instances.delete(instanceName);
+    };
+    if (await instance.stop({ grace, fast, signal })) return forget();
+    // Kept until it is seen gone, so that a stop issued again still finds it.
+    void instance.exited.then(forget);
+    throw new Error(
+      `ProcessProvider: process group ${instance.pid} of ${instanceName} outlived its SIGKILL`
+    );
+  }
+
+  checkInstance({ instanceName }: CheckContext): CheckResult {
+    const instance = this.#instances.get(instanceName)?.instance;
+    if (!instance) return { isGood: false, message: `no process for ${instanceName}` };
+    // Only asked while waiting for the attach: any exit is an exit before connecting.
+    return instance.exit ? { isGood: false, message: instance.describeExit() } : { isGood: true };
+  }
+
+  /** The process id of `workerName`'s latest instance not yet stopped, if any. */
+  pidOf(workerName: string): number | undefined {
+    return [...this.#instances.values()].findLast((entry) => entry.workerName === workerName)
+      ?.instance.pid;
+  }
+
+  async #spawn(ctx: StartContext<P>): Promise<Entry> {
     const { command = AGENT_COMMAND, cwd, env, stderrLines = 20 } = this.#options;
     const argv = typeof command === 'function' ? command(ctx) : command;
-    const { workerName } = ctx;
+    const { workerName, instanceName } = ctx;
     let instance: ProcessInstance;
     try {
       instance = await ProcessInstance.spawn(argv, {
@@ -72,7 +130,9 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
           ...env,
           LATENT_HUB_URL: this.#options.hubUrl,
           LATENT_WORKER_NAME: workerName,
-          LATENT_WORKER_PASSWORD: ctx.password
+          LATENT_WORKER_PASSWORD: ctx.password,
+          LATENT_INSTANCE_NAME: instanceName,
+          LATENT_LABELS: JSON.stringify(ctx.labels)
         }
       });
     } catch (error) {
@@ -86,29 +146,12 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
       throw error;
     }
     const { pid } = instance;
-    this.#instances.set(workerName, instance);
-    this.#events.next({ type: 'spawned', worker: workerName, pid });
+    const entry = { workerName, instance };
+    this.#instances.set(instanceName, entry);
+    this.#events.next({ type: 'spawned', worker: workerName, instanceName, pid });
     void instance.exited.then((exit) =>
-      this.#events.next({ type: 'exited', worker: workerName, pid, ...exit })
+      this.#events.next({ type: 'exited', worker: workerName, instanceName, pid, ...exit })
     );
-  }
-
-  async stopInstance({ workerName, fast }: StopContext): Promise<void> {
-    const instance = this.#instances.get(workerName);
-    if (!instance) return; // never started (spawn failed): nothing to stop
-    await instance.stop(this.#options.stopGracePeriod ?? 5_000, fast);
-    this.#instances.delete(workerName);
-  }
-
-  checkInstance({ workerName }: CheckContext): CheckResult {
-    const instance = this.#instances.get(workerName);
-    if (!instance) return { isGood: false, message: `no process for ${workerName}` };
-    // Only asked while waiting for the attach: any exit is an exit before connecting.
-    return instance.exit ? { isGood: false, message: instance.describeExit() } : { isGood: true };
-  }
-
-  /** The live instance's process id, if any. */
-  pidOf(workerName: string): number | undefined {
-    return this.#instances.get(workerName)?.pid;
+    return entry;
   }
 }
