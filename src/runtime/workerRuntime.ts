@@ -217,10 +217,11 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   async isCompatibleWithBuild(props: P): Promise<boolean> {
     const { provider } = this.#options;
     if (!provider.buildsMayBeIncompatible || !provider.isCompatibleWithBuild) return true;
-    const { context } = this.actor.getSnapshot();
+    const snapshot = this.actor.getSnapshot();
+    const { context } = snapshot;
     // A build can use the live instance, or the one queued to start after the stop: a new
     // request joins that queued start. With neither, a fresh start is made for whoever asks.
-    const live = this.actor.getSnapshot().hasTag('live');
+    const live = snapshot.hasTag('live');
     if (!live && !context.queued) return true;
     const startedWith = live ? context.props : context.queued?.props;
     return provider.isCompatibleWithBuild(props, startedWith as P | undefined);
@@ -296,18 +297,15 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
         return this.#emit({ type: 'paused', worker, reason: event.reason });
       case 'substantiationFailed':
         return this.#emit({ type: 'substantiationFailed', worker, error: event.error });
-      case 'stopTimedOut': {
-        const instance = this.instance;
+      case 'stopTimedOut':
+        // Only a takedown can be overdue, and its instance exists until the stop returns.
         this.#releaseStopWaiters();
-        if (instance)
-          this.#emit({
-            type: 'stopTimedOut',
-            worker,
-            call: event.call,
-            instance: summarize(instance)
-          });
-        return;
-      }
+        return this.#emit({
+          type: 'stopTimedOut',
+          worker,
+          call: event.call,
+          instance: summarize(this.instance!)
+        });
       default:
         return this.#emit({ ...event, worker });
     }

@@ -77,8 +77,10 @@ const takingDown = or([
 
 /**
  * How one worker's instance is started, attached, kept and stopped, as Buildbot's
- * `AbstractLatentWorker` does it (see `docs/lifecycle.md`). Two parallel regions: `instance`
- * (what the master intends and how far it got) and `availability` (quarantine and pausing).
+ * `AbstractLatentWorker` does it (see `docs/lifecycle.md`). Four parallel regions: `instance`
+ * (what the master intends and how far it got), `availability` (quarantine and pausing), and
+ * the two deadlines that outlive any one instance state, `request` (missingTimeout from the
+ * call that opened a request) and `stop` (stopTimeout from the moment a takedown began).
  * The provider calls are the named actors `startInstance`, `stopInstance` and `checkInstance`;
  * the runtime supplies them with `.provide()`. Every timer is a delayed transition of the state
  * that needs it, so leaving the state cancels it.

@@ -82,6 +82,7 @@ describe('health check', () => {
     await h.advance(10_000);
     expect(h.provider.checks).toBe(2);
     expect(build.error).toBeInstanceOf(LatentWorkerFailedToSubstantiate);
+    expect(build.error).toMatchObject({ reason: 'crashed' });
     expect((build.error as Error).message).toContain(
       'latent worker crashed before connecting: logs: exited 1'
     );

@@ -21,6 +21,7 @@ describe('health check', () => {
     h.provider.completeStart(true);
     await h.advance(1000);
     expect(build.error).toBeInstanceOf(LatentWorkerFailedToSubstantiate);
+    expect(build.error).toMatchObject({ reason: 'crashed' });
     expect((build.error as Error).message).toContain(
       'latent worker crashed before connecting: docker daemon unreachable'
     );
