@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The fast engine tests only, for StrykerJS (`npm run test:mutation`): the example tests of the
- * lifecycle, the document check, and the lifecycle and deadline properties at a fixed seed and 300 runs, so
- * that a mutant is killed or not the same way on every run. The graph coverage (15 s) and the
+ * lifecycle, the document check, and the lifecycle and deadline properties at a fixed seed and
+ * 300 runs, so that a mutant is killed or not the same way on every run. The graph coverage and the
  * Fleet, hub and CLI suites stay out: each mutant reruns every test that covers it. Files
  * share one module graph (`isolate: false`): re-importing XState per file per mutant would
  * cost more than the tests.
