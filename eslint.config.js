@@ -34,11 +34,69 @@ export default tseslint.config(
     }
   },
   {
+    // Providers plug into the runtime, never the other way round.
+    files: ['src/providers/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/runtime/**'],
+              message: 'A provider knows the provider contract, the chart and the errors only.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    // The demo is the library's first user: it imports what a user can.
+    files: ['src/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../machines/**', '../providers/**', '../runtime/**'],
+              message: 'Import from the package entries (../index.js, ../process.js...).'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    // Outside the chart, code asks it through its tags (live, cancelling, stopOverdue) and
+    // instanceStateOf/availabilityOf, not by the shape of its state value, which is its own.
+    files: ['src/**'],
+    ignores: ['src/machines/**'],
+    rules: {
+      'no-restricted-syntax': ['error', ...stateValueReads()]
+    }
+  },
+  {
     files: ['test/**', 'bench/**'],
     rules: {
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/unbound-method': 'off'
     }
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked }
+  // The consumer of npm run test:types resolves `latent-workers` from a packed build, which
+  // a fresh clone lacks: linted for style, type-checked by that script.
+  { files: ['**/*.js', 'scripts/consumer/**'], ...tseslint.configs.disableTypeChecked }
 );
+
+/** `no-restricted-syntax` entries for the ways of reading the chart's state value. */
+function stateValueReads() {
+  const message =
+    'Ask the chart through its tags or instanceStateOf/availabilityOf (src/machines/latentWorker/snapshot.ts).';
+  const region = '/^(instance|availability)$/';
+  return [
+    "CallExpression[callee.property.name='matches']",
+    `MemberExpression[object.property.name='value'][property.name=${region}]`,
+    `VariableDeclarator[init.property.name='value'] > ObjectPattern > Property[key.name=${region}]`,
+    `Property[key.name='value'] > ObjectPattern > Property[key.name=${region}]`
+  ].map((selector) => ({ selector, message }));
+}

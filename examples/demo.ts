@@ -3,7 +3,7 @@
  * queue of builds; instances start on demand, connect back to the agent hub, run commands,
  * one fails to start and is quarantined, and idle instances stop. `npm start -- --help`.
  */
-import { runCli } from '../src/runtime/cli/main.js';
+import { runCli } from '../src/cli/main.js';
 
 // First Ctrl-C: shut the fleet down cleanly. A second one falls back to Node's default.
 const interrupt = new AbortController();

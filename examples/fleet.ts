@@ -2,7 +2,8 @@
  * The README's fleet example: two local process workers behind the agent hub, one build that
  * runs a command on its instance.
  */
-import { createAgentHub, createFleet, createLatentWorker, ProcessProvider } from '../src/index.js';
+import { createFleet, createLatentWorker } from '../src/index.js';
+import { createAgentHub, ProcessProvider } from '../src/process.js';
 
 const hub = await createAgentHub(); // WebSocket, 127.0.0.1, a free port
 const provider = new ProcessProvider({ hubUrl: hub.url }); // each instance: a latent-agent process

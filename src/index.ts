@@ -11,6 +11,10 @@
  * worker.buildStarted(); ...; worker.buildFinished('success');
  * await worker.shutdown();
  * ```
+ *
+ * Providers also have entries of their own, `latent-workers/process` (local processes and the
+ * agent hub) and `latent-workers/testing` (the controllable provider), whose names this root
+ * exports too. Providers with an SDK to load (`/docker`, `/ec2`) will be on their entries only.
  * @module
  */
 export {
@@ -50,27 +54,8 @@ export type {
   StartResult,
   StopContext
 } from './providers/provider.js';
-export {
-  AGENT_COMMAND,
-  ProcessProvider,
-  type ProcessEvent,
-  type ProcessProviderOptions
-} from './providers/process/processProvider.js';
-export {
-  ControllableProvider,
-  type ControllableProviderOptions,
-  type InstanceState
-} from './providers/testing/controllable.js';
 export { createLatentWorker, type LatentWorker } from './runtime/createLatentWorker.js';
 export type * from './runtime/events.js';
-export {
-  isCommandRunner,
-  type CommandRunner,
-  type ExecChunk,
-  type ExecOptions,
-  type ExecResult,
-  type RemoteExecution
-} from './runtime/exec.js';
 export { createFleet } from './runtime/fleet/createFleet.js';
 export type * from './runtime/fleet/events.js';
 export type {
@@ -81,14 +66,6 @@ export type {
   FleetOptions,
   Lease
 } from './runtime/fleet/types.js';
-export {
-  createAgentHub,
-  type AgentHub,
-  type AgentHubOptions,
-  type HubWorker
-} from './runtime/hub/createAgentHub.js';
-export type * from './runtime/hub/events.js';
-export { CloseCode } from './runtime/hub/protocol.js';
 export { DEFAULT_OWNER, instanceName, LABELS } from './runtime/identity.js';
 export type { Clock, InspectionObserver, LatentWorkerOptions } from './runtime/options.js';
 export type { PersistedWorkerSnapshot } from './runtime/persistence.js';
@@ -98,3 +75,6 @@ export type {
   WorkerState,
   WorkerStatus
 } from './runtime/status.js';
+// The subpath entries' names, which the API contract has at the root too.
+export * from './process.js';
+export * from './testing.js';

@@ -21,7 +21,7 @@ export interface InstanceRef {
   instanceId?: string;
 }
 
-export interface StartContext<P> extends InstanceRef {
+export interface StartContext<P = Record<string, unknown>> extends InstanceRef {
   /** Random per start, stable until this instance has been stopped. */
   password: string;
   /** The properties of the build that asked for the instance, if any. */

@@ -17,7 +17,7 @@ export interface AttachTarget {
   detached(connection?: Connection): void;
 }
 
-export interface ControllableProviderOptions<P> {
+export interface ControllableProviderOptions<P = Record<string, unknown>> {
   /** Complete every start at once with `true` (and the connect, when `autoConnect`). */
   autoStart?: boolean;
   /** Complete every stop at once. */

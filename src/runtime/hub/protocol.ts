@@ -1,5 +1,3 @@
-import type { RawData } from 'ws';
-
 /**
  * The wire protocol between the agent hub and `latent-agent`: JSON text frames over one
  * WebSocket. The agent speaks first (`hello`); the hub answers `welcome` or closes the socket
@@ -152,8 +150,12 @@ export function closeReason(text: string): string {
   );
 }
 
-/** A text frame's content, whatever buffer shape `ws` delivered it in. */
-export function rawText(data: RawData): string {
+/**
+ * A text frame's content, whatever buffer shape `ws` delivered it in. The shapes of its
+ * `RawData` are spelled out: `CloseCode` makes this module public, and its declarations must
+ * not need `@types/ws`, which users do not have.
+ */
+export function rawText(data: Buffer | ArrayBuffer | Buffer[]): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
 }

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:
 import { join } from 'node:path';
 
 const root = new URL('../../../', import.meta.url).pathname;
-const sources = ['src/runtime/hub', 'src/runtime/cli/version.ts'];
+const sources = ['src/runtime/hub', 'src/version.ts'];
 
 /**
  * The argv of a real `latent-agent` for tests: the agent compiled with tsc once per version

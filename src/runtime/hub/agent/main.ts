@@ -4,7 +4,7 @@
  * (`--password`/`LATENT_WORKER_PASSWORD`; prefer the environment, flags are visible in `ps`).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { packageVersion } from '../../cli/version.js';
+import { packageVersion } from '../../../version.js';
 import { startAgent } from './agent.js';
 
 const seconds = (value: string): number => {

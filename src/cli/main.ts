@@ -1,9 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { InspectionObserver } from '../options.js';
+import type { InspectionObserver } from '../index.js';
 import { runDemo } from './demo.js';
 import { LiveView } from './liveView.js';
 import type { DemoSummary } from './summary.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 import { JsonView, LogView, type DemoView, type Output } from './views.js';
 
 export interface CliIo {

@@ -1,7 +1,5 @@
-import type { FleetEvent } from '../fleet/events.js';
-import type { WorkerEvent } from '../events.js';
-import type { HubEvent } from '../hub/events.js';
-import type { ProcessEvent } from '../../providers/process/processProvider.js';
+import type { FleetEvent, WorkerEvent } from '../index.js';
+import type { HubEvent, ProcessEvent } from '../process.js';
 
 /** A build moved to its next command. */
 export interface BuildStepEvent {

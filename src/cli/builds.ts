@@ -1,5 +1,4 @@
-import type { BuildResult } from '../../machines/latentWorker/types.js';
-import type { Lease } from '../fleet/types.js';
+import type { BuildResult, Lease } from '../index.js';
 import type { BuildOutputEvent, BuildStepEvent } from './events.js';
 
 interface Step {

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/runtime/cli/main.js';
-import type { DemoSummary } from '../../../src/runtime/cli/summary.js';
-import { builtAgent } from '../hub/builtAgent.js';
-import { isAlive } from '../hub/processes.js';
+import { runCli } from '../../src/cli/main.js';
+import type { DemoSummary } from '../../src/cli/summary.js';
+import { builtAgent } from '../runtime/hub/builtAgent.js';
+import { isAlive } from '../runtime/hub/processes.js';
 
 // Compiling the agent takes seconds on a busy machine: once per file, outside the tests' timeout.
 beforeAll(() => void builtAgent(), 120_000);

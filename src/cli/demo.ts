@@ -1,10 +1,12 @@
 import { merge, map, type Observable, type Subscription } from 'rxjs';
-import type { StartContext } from '../../providers/provider.js';
-import { AGENT_COMMAND, ProcessProvider } from '../../providers/process/processProvider.js';
-import { createLatentWorker, type LatentWorker } from '../createLatentWorker.js';
-import { createFleet } from '../fleet/createFleet.js';
-import { createAgentHub } from '../hub/createAgentHub.js';
-import type { InspectionObserver } from '../options.js';
+import {
+  createFleet,
+  createLatentWorker,
+  type InspectionObserver,
+  type LatentWorker,
+  type StartContext
+} from '../index.js';
+import { AGENT_COMMAND, createAgentHub, ProcessProvider } from '../process.js';
 import { demoBuilds, runRecipe } from './builds.js';
 import { DemoState } from './demoState.js';
 import type { DemoEvent } from './events.js';

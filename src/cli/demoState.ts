@@ -1,5 +1,4 @@
-import type { BuildResult } from '../../machines/latentWorker/types.js';
-import type { WorkerAvailability, WorkerState } from '../status.js';
+import type { BuildResult, WorkerAvailability, WorkerState } from '../index.js';
 import type { DemoEvent } from './events.js';
 
 /** What the view shows of one worker. */

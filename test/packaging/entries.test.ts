@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+const run = promisify(execFile);
+
+/** What only the demo needs: importing the library must not load it. */
+const DEMO_ONLY = ['commander', '@statelyai/inspect'];
+
+/** A resolve hook: appends the URL of every module the process resolves to `data.log`. */
+const RECORDER = `
+import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data.log; }
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(log, resolved.url + '\\n');
+  return resolved;
+}
+`;
+
+/** `node probe.mjs <specifier> <log>`: imports one entry under the recorder, prints its names. */
+const PROBE = `
+import { register } from 'node:module';
+const [specifier, log] = process.argv.slice(2);
+register('./recorder.mjs', import.meta.url, { data: { log } });
+const entry = await import(specifier);
+process.stdout.write(JSON.stringify(Object.keys(entry)));
+`;
+
+/** The package laid out as installed: its package.json, a fresh build, its dependencies. */
+let pkg: string;
+let probes = 0;
+
+// One build per run, outside the tests' timeout: tsc takes seconds on a busy machine. Only
+// the JavaScript is needed (npm run typecheck checks the types), so tsc skips its checker.
+beforeAll(async () => {
+  pkg = mkdtempSync(join(tmpdir(), 'latent-workers-entries-'));
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  await run(
+    process.execPath,
+    [
+      ...[tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')],
+      ...['--noCheck', '--declaration', 'false', '--sourceMap', 'false']
+    ],
+    { cwd: root }
+  );
+  cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+  symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+  writeFileSync(join(pkg, 'recorder.mjs'), RECORDER);
+  writeFileSync(join(pkg, 'probe.mjs'), PROBE);
+}, 120_000);
+
+afterAll(() => rmSync(pkg, { recursive: true, force: true }));
+
+/** Imports `specifier` in a fresh `node` inside the package: the names and the packages loaded. */
+async function load(specifier: string): Promise<{ names: string[]; packages: Set<string> }> {
+  const log = join(pkg, `probe-${++probes}.log`);
+  // Resolves once the process has exited: it must, as importing leaves nothing running.
+  const { stdout } = await run(process.execPath, ['probe.mjs', specifier, log], {
+    cwd: pkg,
+    timeout: 20_000
+  });
+  const packages = new Set<string>();
+  for (const url of readFileSync(log, 'utf8').trim().split('\n')) {
+    const path = url.split('/node_modules/').at(-1)!;
+    if (path !== url) packages.add(path.split('/', path.startsWith('@') ? 2 : 1).join('/'));
+  }
+  return { names: JSON.parse(stdout) as string[], packages };
+}
+
+describe('the package entries', () => {
+  it.each([
+    ['latent-workers', ['createLatentWorker', 'createFleet', 'ProcessProvider']],
+    ['latent-workers/testing', ['ControllableProvider']],
+    [
+      'latent-workers/process',
+      ['ProcessProvider', 'AGENT_COMMAND', 'createAgentHub', 'CloseCode', 'isCommandRunner']
+    ]
+  ])('%s loads nothing only the demo needs', async (specifier, names) => {
+    const loaded = await load(specifier);
+    expect(loaded.names).toEqual(expect.arrayContaining(names));
+    for (const demoOnly of DEMO_ONLY) expect(loaded.packages).not.toContain(demoOnly);
+  });
+
+  it('the recorder sees what an entry loads: the root loads xstate and ws, the demo commander', async () => {
+    expect([...(await load('latent-workers')).packages]).toEqual(
+      expect.arrayContaining(['xstate', 'ws'])
+    );
+    expect((await load('./dist/src/cli/main.js')).packages).toContain('commander');
+  });
+});
