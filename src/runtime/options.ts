@@ -7,7 +7,7 @@ import type { PersistedWorkerSnapshot } from './persistence.js';
 export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 export type InspectionObserver = NonNullable<ActorOptions<AnyActorLogic>['inspect']>;
 
-export interface LatentWorkerOptions<P> {
+export interface LatentWorkerOptions<P = Record<string, unknown>> {
   /** Unique among the workers of one orchestrator; also the XState actor's id. */
   name: string;
   provider: Provider<P>;

@@ -205,11 +205,12 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   }
 
   canStartBuild(): boolean {
-    const { value, context } = this.actor.getSnapshot();
+    const snapshot = this.actor.getSnapshot();
+    const { context } = snapshot;
     return (
       !this.#retired() &&
       !context.shuttingDown &&
-      value.availability === 'available' &&
+      availabilityOf(snapshot) === 'available' &&
       context.building < this.#options.settings.maxBuilds
     );
   }

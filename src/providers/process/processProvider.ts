@@ -10,7 +10,7 @@ import type {
 } from '../provider.js';
 import { ProcessInstance, type ProcessExit } from './processInstance.js';
 
-export interface ProcessProviderOptions<P> {
+export interface ProcessProviderOptions<P = Record<string, unknown>> {
   /** The agent hub's URL, handed to each instance as `LATENT_HUB_URL`. */
   hubUrl: string;
   /**

@@ -5,7 +5,7 @@ import type { LatentWorker } from '../createLatentWorker.js';
 import type { ExecOptions, RemoteExecution } from '../exec.js';
 import type { FleetEvent } from './events.js';
 
-export interface FleetOptions<P> {
+export interface FleetOptions<P = Record<string, unknown>> {
   /** The workers the fleet dispatches to; names must be unique. The fleet drives their builds. */
   workers: LatentWorker<P>[];
   /** Provider starts running at once across the fleet. @default Infinity */
@@ -29,7 +29,7 @@ export interface Fleet<P = Record<string, unknown>> {
   readonly metrics: Registry;
 }
 
-export interface BuildRequest<P> {
+export interface BuildRequest<P = Record<string, unknown>> {
   props?: P;
   /** Allowed workers. @default all */
   workerNames?: string[];
