@@ -1,19 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LatentWorkerFailedToSubstantiate } from '../../src/index.js';
-import { harness, track, type Harness } from '../support/harness.js';
+import { harness, substantiated, track } from '../support/harness.js';
 
 // Every wait has a deadline (instances.md): a request's from its call, a takedown's from its
 // beginning, whatever the provider does.
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
-
-/** Substantiated: the start completed and the worker connected during it. */
-async function substantiated(h: Harness): Promise<void> {
-  const up = h.substantiate();
-  h.provider.completeStart(true);
-  await h.flush();
-  expect(up.value).toBe(true);
-}
 
 describe('a substantiate() queued behind a stop', () => {
   it('settles within missingTimeout of its call when the stop never returns', async () => {

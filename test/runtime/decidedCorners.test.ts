@@ -1,17 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LatentWorkerError, type CheckResult } from '../../src/index.js';
-import { harness, slowConnection, type Harness } from '../support/harness.js';
+import { harness, slowConnection, substantiated } from '../support/harness.js';
 
 // lifecycle.md, "Decided corners": where this engine and Buildbot 3.7 disagreed, decided.
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
-
-async function substantiated(h: Harness): Promise<void> {
-  const up = h.substantiate();
-  h.provider.completeStart(true);
-  await h.flush();
-  expect(up.value).toBe(true);
-}
 
 describe('late calls after shutdown() are ignored quietly (corner 2)', () => {
   it('buildStarted() and the matching buildFinished() included', async () => {

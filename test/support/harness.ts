@@ -63,6 +63,14 @@ export function harness(
   };
 }
 
+/** Substantiated: the start completed, and the worker connected during it (the defaults). */
+export async function substantiated(h: Harness): Promise<void> {
+  const up = h.substantiate();
+  h.provider.completeStart(true);
+  await h.flush();
+  if (up.value !== true) throw new Error(`substantiated(): expected true, got ${up.status}`);
+}
+
 export interface Tracked<T> {
   status: 'pending' | 'fulfilled' | 'rejected';
   value?: T;
