@@ -2,6 +2,8 @@ import type { Connection, InstanceRef, Provider } from '../src/index.js';
 
 type State = 'idle' | 'starting' | 'connecting' | 'substantiated' | 'stopping';
 
+const NEVER_ABORTED = new AbortController().signal;
+
 /**
  * The yardstick: the same Promise API as a LatentWorker's happy path, hand-written as a
  * switch over states with no statechart library, no timers and no events. It shows what the
@@ -56,11 +58,8 @@ export class SwitchWorker {
       case 'substantiated':
         this.state = 'stopping';
         void Promise.resolve(
-          this.provider.stopInstance({
-            ...this.#instance,
-            fast: false,
-            signal: new AbortController().signal
-          })
+          // The engine makes a stop's signal only when it is read; this provider never does.
+          this.provider.stopInstance({ ...this.#instance, fast: false, signal: NEVER_ABORTED })
         ).then(() => {
           this.state = 'idle';
           for (const resolve of this.#stopped.splice(0)) resolve();

@@ -23,7 +23,8 @@ export interface LatentWorker<P = Record<string, unknown>> {
   substantiate(props?: P, options?: { signal?: AbortSignal }): Promise<boolean>;
   /**
    * Stop the instance (cancelling a substantiation); resolves when the stop has finished, or
-   * at the latest `stopTimeout` after this call (then `status.stopOverdue` is true).
+   * at the latest `stopTimeout` after this call or the beginning of the call it waits for
+   * (then `status.stopOverdue` is true).
    */
   insubstantiate(options?: { fast?: boolean }): Promise<void>;
   /** The worker's connection arrived. Throws `LatentWorkerConnectionRejected` when refused. */
@@ -41,8 +42,9 @@ export interface LatentWorker<P = Record<string, unknown>> {
   checkPassword(password: string): boolean;
   /**
    * Stop everything and retire the worker; idempotent. Resolves once the instance is stopped,
-   * or at the latest `stopTimeout` after the takedown began. `fast`: every stop it causes gets
-   * `fast: true` (a later fast call still makes a stop that has not begun fast).
+   * or at the latest `stopTimeout` after this call or the beginning of the call it waits for.
+   * `fast`: every stop it causes gets `fast: true` (a later fast call still makes a stop that
+   * has not begun fast).
    */
   shutdown(options?: { fast?: boolean }): Promise<void>;
   /** Plain JSON to restore this worker in another process (`snapshot` option). */

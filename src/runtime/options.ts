@@ -19,9 +19,10 @@ export interface LatentWorkerOptions<P = Record<string, unknown>> {
    */
   missingTimeout?: number;
   /**
-   * Deadline of taking an instance down (a cancelled start or check returning, then the stop):
-   * the stop's signal is aborted, `insubstantiate()` and `shutdown()` resolve, and the instance
-   * is reported as possibly still running. 0: no deadline. @default 600_000
+   * Deadline of each provider call that taking an instance down waits for (a cancelled start or
+   * check returning, then the stop), from the abort or the stop's beginning: the stop's signal
+   * is aborted, `insubstantiate()` and `shutdown()` resolve, and the instance is reported as
+   * possibly still running. 0: no deadline. @default 600_000
    */
   stopTimeout?: number;
   /**

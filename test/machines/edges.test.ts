@@ -61,7 +61,7 @@ describe('edges of the chart the example and property tests pass by', () => {
     actor.send({ type: 'substantiate', waiter: 1 });
     actor.send({ type: 'insubstantiate' });
     actor.send({ type: 'substantiate', waiter: 2 });
-    clock.fire('xstate.after.missingTimeout.latentWorker.request.pending');
+    clock.fire('request.timedOut');
     await flush();
     expect(outcome(2)).toMatchObject({
       status: 'failed',

@@ -16,15 +16,10 @@ export interface ChartEvent {
 export type Path = StatePath<Snapshot, ChartEvent>;
 
 /** Raised by the chart itself; the outside world never sends them. */
-const RAISED = new Set([
-  'substantiation.timedOut',
-  'request.timedOut',
-  'cancelledCall.returned',
-  'worker.failed'
-]);
+const RAISED = new Set(['substantiation.timedOut', 'request.timedOut', 'worker.failed']);
 
-/** Delayed raises that are timers of their own: the restored substantiation's fresh deadline. */
-const TIMERS = ['substantiation.timedOut'];
+/** Delayed raises, fired like timers: a request's deadline, a restored substantiation's. */
+const TIMERS = ['request.timedOut', 'substantiation.timedOut'];
 
 /**
  * Two worker configurations between them enable every guard: one that stops idle instances,

@@ -93,12 +93,7 @@ function eventLabel(type: string): string {
     .replace(/^xstate\.after\.([^.]+)\..*$/, 'after $1');
 }
 
-const RAISED = [
-  'request.timedOut',
-  'substantiation.timedOut',
-  'cancelledCall.returned',
-  'worker.failed'
-];
+const RAISED = ['request.timedOut', 'substantiation.timedOut', 'worker.failed'];
 
 function eventKind(type: string): string {
   if (type === '') return 'eventless';

@@ -37,8 +37,9 @@ export interface ModelSettings {
 }
 
 /**
- * `deadline`: the open request's (missingTimeout from the call that opened it); `takedown`:
- * taking the instance down (stopTimeout from the moment it began).
+ * `deadline`: the open request's (missingTimeout from the call that opened it); `takedown`: that
+ * of the provider call a takedown waits for (stopTimeout from the abort of a running start or
+ * check, or from the beginning of the stop).
  */
 type Timer = 'deadline' | 'takedown' | 'check' | 'idle' | 'quarantine';
 
@@ -72,7 +73,10 @@ export class LifecycleModel {
   shuttingDown = false;
   /** The pending stop is fast: some `insubstantiate()` or `shutdown()` asked before it began. */
   fastStop = false;
-  /** Taking the instance down: none, within its deadline, or past it (possibly still running). */
+  /**
+   * The deadline of the call a takedown waits for: none, within it, or past it (the instance
+   * may still run).
+   */
   takedown: 'none' | 'pending' | 'overdue' = 'none';
   /** `stopTimedOut` events so far. */
   stopTimeouts = 0;
@@ -369,7 +373,7 @@ export class LifecycleModel {
   #callOff(): void {
     if (this.phase === 'connecting') return this.#beginStop();
     this.cancelling = true;
-    this.#beginTakedown();
+    this.#awaitCall();
     this.#abortPending(this.phase === 'starting' ? 'start' : 'check');
   }
 
@@ -377,15 +381,15 @@ export class LifecycleModel {
     this.phase = 'insubstantiating';
     this.cancelling = false;
     for (const timer of ['check', 'idle'] as const) this.#timers.delete(timer);
-    // A cancelled call that returned after the deadline: its stop has a deadline of its own.
-    if (this.takedown === 'overdue') this.takedown = 'none';
-    this.#beginTakedown();
+    this.#awaitCall();
     this.#call('stop');
   }
 
-  /** Taking the instance down begins (unless it already has): its deadline runs from now. */
-  #beginTakedown(): void {
-    if (this.takedown !== 'none' || this.settings.stopTimeout <= 0) return;
+  /** The takedown waits for a call (the aborted one, or the stop): stopTimeout from now. */
+  #awaitCall(): void {
+    this.takedown = 'none';
+    this.#timers.delete('takedown');
+    if (this.settings.stopTimeout <= 0) return;
     this.takedown = 'pending';
     this.#arm('takedown', this.settings.stopTimeout);
   }

@@ -78,6 +78,8 @@ export class Ledger {
   shutdownResolved = false;
   /** A takedown outlived stopTimeout: a late start's stop may come after shutdown resolved. */
   overdue = false;
+  /** When the last provider call began, on the worker's clock. */
+  lastBegan = 0;
   #inFlight = 0;
   /** The identity the last start was given, and the id it returned. */
   #instance: InstanceRef | undefined;
@@ -91,7 +93,8 @@ export class Ledger {
     return this.count('start') > this.stopsSettled;
   }
 
-  begin(kind: CallKind, ctx: InstanceRef): void {
+  begin(kind: CallKind, ctx: InstanceRef, now: number): void {
+    this.lastBegan = now;
     const [starts, stops] = [this.count('start'), this.count('stop')];
     if (this.#inFlight > 0) this.violate(`${kind} overlaps another provider call`);
     if (kind === 'start' && stops < starts) this.violate('start before the last start was stopped');
@@ -162,7 +165,8 @@ export function scriptedProvider(
   s: fc.Scheduler,
   script: AnswerScript,
   ledger: Ledger,
-  healthCheck: boolean
+  healthCheck: boolean,
+  now: () => number
 ): Provider {
   const answers = new AnswerCursor(script);
   const schedule = <A extends unknown[], T>(
@@ -188,7 +192,7 @@ export function scriptedProvider(
     ctx: InstanceRef,
     run: (answer: string) => Promise<T>
   ): Promise<T> => {
-    ledger.begin(kind, ctx);
+    ledger.begin(kind, ctx, now());
     const answer = answers.next(kind);
     if (answer === 'throwsSync') {
       ledger.track(kind, Promise.resolve()).catch(() => undefined);

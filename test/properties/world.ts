@@ -62,7 +62,9 @@ export class World {
     script: AnswerScript,
     readonly scheduler: fc.Scheduler
   ) {
-    const provider = scriptedProvider(scheduler, script, this.ledger, settings.healthCheck);
+    const provider = scriptedProvider(scheduler, script, this.ledger, settings.healthCheck, () =>
+      this.clock.now()
+    );
     const { healthCheck: _, ...timing } = settings;
     this.worker = createLatentWorker({ name: 'w', provider, clock: this.clock, ...timing });
     this.worker.events$.subscribe((event) => {
@@ -77,16 +79,21 @@ export class World {
 
   /**
    * Every wait has a deadline (instances.md): no `substantiate()` is pending `missingTimeout`
-   * after its call, no `insubstantiate()` or `shutdown()` `stopTimeout` after its call.
+   * after its call, no `insubstantiate()` or `shutdown()` `stopTimeout` after its call or after
+   * the beginning of the provider call it waits for, whichever is later (a start that returns
+   * within its deadline hands over to a stop with a deadline of its own).
    */
   overdueWaits(): string[] {
     const now = this.clock.now();
-    const late = (kind: Wait, limit: number, pending: (id: number) => boolean) =>
-      limit <= 0
+    const late = (kind: Wait, limit: number, pending: (id: number) => boolean) => {
+      const since = (at: number) =>
+        kind === 'substantiate' ? at : Math.max(at, this.ledger.lastBegan);
+      return limit <= 0
         ? []
         : [...this.#calledAt[kind]]
-            .filter(([id, at]) => pending(id) && now - at >= limit)
+            .filter(([id, at]) => pending(id) && now - since(at) >= limit)
             .map(([id, at]) => `${kind}() #${id}, called at ${at}, still pending at ${now}`);
+    };
     return [
       ...late(
         'substantiate',

@@ -125,6 +125,20 @@ describe('stopTimeout bounds every takedown', () => {
     expect(h.worker.status.state).toBe('shutDown');
   });
 
+  it('each call a takedown waits for has its own deadline: a start returning in time hands over to a full one for the stop', async () => {
+    const h = harness({ stopTimeout: 5000 });
+    h.substantiate();
+    const down = track(h.worker.insubstantiate());
+    await h.advance(4000);
+    h.provider.completeStart(true); // within its deadline: 1 s to spare
+    await h.flush();
+    await h.advance(4999);
+    expect([down.status, h.provider.stops[0]?.signal.aborted]).toEqual(['pending', false]);
+    await h.advance(1);
+    expect([down.status, h.provider.stops[0]?.signal.aborted]).toEqual(['fulfilled', true]);
+    expect(h.eventsOf('stopTimedOut')).toMatchObject([{ call: 'stop' }]);
+  });
+
   it('a health check that hangs while the substantiation is cancelled is bounded too', async () => {
     const h = harness({ stopTimeout: 5000, checkInstanceInterval: 1000 }, { autoConnect: false });
     // Never answers, and ignores its signal.

@@ -8,8 +8,6 @@ type Args = { context: WorkerContext };
 export const guards = {
   shuttingDown: ({ context }: Args) => context.shuttingDown,
   hasQueued: ({ context }: Args) => context.queued !== undefined,
-  /** A substantiation request is open: callers wait on the live substantiation or a queued one. */
-  hasRequest: ({ context }: Args) => context.waiters.length > 0 || context.queued !== undefined,
   hasMissingTimeout: ({ context }: Args) => context.settings.missingTimeout > 0,
   hasStopTimeout: ({ context }: Args) => context.settings.stopTimeout > 0,
   hasHealthCheck: ({ context }: Args) => context.settings.healthCheck,

@@ -1,16 +1,4 @@
-import {
-  and,
-  assign,
-  cancel,
-  emit,
-  enqueueActions,
-  not,
-  or,
-  raise,
-  sendTo,
-  setup,
-  stateIn
-} from 'xstate';
+import { assign, cancel, emit, enqueueActions, sendTo, setup, stateIn } from 'xstate';
 import { LatentWorkerSubstantiationCancelled, type LatentWorkerError } from '../../errors.js';
 import type { CheckResult } from '../../providers/provider.js';
 import {
@@ -29,6 +17,7 @@ import type { WorkerTag } from './snapshot.js';
 import {
   afterStop,
   cancellable,
+  stopDeadline,
   quarantineOrPause,
   refuseWhileUnavailable,
   waitingWithQueue
@@ -56,6 +45,14 @@ export interface CheckInput {
   instanceId: string | undefined;
 }
 
+/**
+ * The open request's deadline: missingTimeout from the call that opened it, also while it waits
+ * behind a stop and after its start begins. A scheduled event of the request rather than a timer
+ * of a state, because it outlives the states it waits in; cancelled when the request settles.
+ */
+const REQUEST_DEADLINE = { id: 'request.deadline', delay: 'missingTimeout' } as const;
+const REQUEST_TIMED_OUT = { type: 'request.timedOut' } as const;
+
 /** The attach deadline of a substantiation restored from a snapshot; cancelled on exit. */
 const RESTORED_DEADLINE = 'missingTimeout.restored';
 
@@ -68,22 +65,14 @@ const cancelled = (name: string, by: 'caller' | 'insubstantiate' | 'shutdown', w
     by
   });
 
-/** The worker is taking an instance down: a cancelled start or check, or the stop itself. */
-const takingDown = or([
-  stateIn({ instance: { substantiating: { starting: 'aborting' } } }),
-  stateIn({ instance: { substantiating: { checking: 'aborting' } } }),
-  stateIn({ instance: 'insubstantiating' })
-]);
-
 /**
  * How one worker's instance is started, attached, kept and stopped, as Buildbot's
- * `AbstractLatentWorker` does it (see `docs/lifecycle.md`). Four parallel regions: `instance`
- * (what the master intends and how far it got), `availability` (quarantine and pausing), and
- * the two deadlines that outlive any one instance state, `request` (missingTimeout from the
- * call that opened a request) and `stop` (stopTimeout from the moment a takedown began).
+ * `AbstractLatentWorker` does it (see `docs/lifecycle.md`). Two parallel regions: `instance`
+ * (what the master intends and how far it got) and `availability` (quarantine and pausing).
  * The provider calls are the named actors `startInstance`, `stopInstance` and `checkInstance`;
  * the runtime supplies them with `.provide()`. Every timer is a delayed transition of the state
- * that needs it, so leaving the state cancels it.
+ * that needs it, so leaving the state cancels it; the one exception is a request's deadline,
+ * which outlives the states it waits in (`REQUEST_DEADLINE`).
  */
 export const latentWorkerMachine = setup({
   types: {
@@ -98,7 +87,7 @@ export const latentWorkerMachine = setup({
     stopInstance: fromProviderCall<void, StopInput>(notProvided('stopInstance')),
     checkInstance: fromProviderCall<CheckResult, CheckInput>(notProvided('checkInstance'))
   },
-  guards: { ...guards, takingDown },
+  guards,
   actions: {
     /** Answers one `substantiate` call without changing anything else. */
     answer: enqueueActions(({ enqueue, event }, outcome: SubstantiationOutcome) => {
@@ -106,19 +95,26 @@ export const latentWorkerMachine = setup({
         enqueue.emit({ type: 'settle', waiters: [event.waiter], outcome });
       }
     }),
-    takeRequest: assign(({ event }) =>
-      event.type === 'substantiate' ? { waiters: [event.waiter], props: event.props } : {}
-    ),
+    /** A request opens a substantiation; its deadline runs from this call. */
+    takeRequest: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'substantiate') return;
+      enqueue.assign({ waiters: [event.waiter], props: event.props });
+      if (context.settings.missingTimeout > 0) enqueue.raise(REQUEST_TIMED_OUT, REQUEST_DEADLINE);
+    }),
     joinRequest: assign({
       waiters: ({ context, event }) =>
         event.type === 'substantiate' ? [...context.waiters, event.waiter] : context.waiters
     }),
-    queueRequest: assign({
-      queued: ({ context, event }) => {
-        if (event.type !== 'substantiate') return context.queued;
-        if (!context.queued) return { waiters: [event.waiter], props: event.props };
-        return { ...context.queued, waiters: [...context.queued.waiters, event.waiter] };
+    /** Queues behind the stop: the first queued request opens one, with its deadline. */
+    queueRequest: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'substantiate') return;
+      const { queued } = context;
+      if (queued) {
+        enqueue.assign({ queued: { ...queued, waiters: [...queued.waiters, event.waiter] } });
+        return;
       }
+      enqueue.assign({ queued: { waiters: [event.waiter], props: event.props } });
+      if (context.settings.missingTimeout > 0) enqueue.raise(REQUEST_TIMED_OUT, REQUEST_DEADLINE);
     }),
     promoteQueued: assign(({ context }) => ({
       waiters: context.queued?.waiters ?? [],
@@ -140,6 +136,7 @@ export const latentWorkerMachine = setup({
         const waiters = context.queued.waiters.filter((w) => w !== event.waiter);
         enqueue.assign({ queued: waiters.length ? { ...context.queued, waiters } : undefined });
         enqueue.emit({ type: 'settle', waiters: leaving, outcome });
+        if (!waiters.length) enqueue.cancel(REQUEST_DEADLINE.id);
       }
     }),
     resolveWaiters: enqueueActions(({ context, enqueue }) => {
@@ -149,6 +146,7 @@ export const latentWorkerMachine = setup({
         outcome: { status: 'substantiated' }
       });
       enqueue.assign({ waiters: [] });
+      enqueue.cancel(REQUEST_DEADLINE.id);
       enqueue.emit({ type: 'substantiated' });
     }),
     /** Rejects the current waiters (and a queued request) because the caller cancelled. */
@@ -163,6 +161,8 @@ export const latentWorkerMachine = setup({
       ];
       if (waiters.length) enqueue.emit({ type: 'settle', waiters, outcome });
       enqueue.assign({ waiters: [], queued: params.queued ? undefined : context.queued });
+      // Called off: live waiters and a queued request are never open at once.
+      enqueue.cancel(REQUEST_DEADLINE.id);
     }),
     /** The substantiation failed: tell its waiters, and quarantine unless the request was bad. */
     fail: enqueueActions(({ context, enqueue }, params: { error: LatentWorkerError }) => {
@@ -172,6 +172,7 @@ export const latentWorkerMachine = setup({
         outcome: { status: 'failed', error: params.error }
       });
       enqueue.assign({ waiters: [] });
+      enqueue.cancel(REQUEST_DEADLINE.id);
       enqueue.emit({ type: 'substantiationFailed', error: params.error });
       if (isCountedFailure(params.error)) enqueue.raise({ type: 'worker.failed' });
     }),
@@ -187,8 +188,6 @@ export const latentWorkerMachine = setup({
       enqueue.emit({ type: 'substantiationFailed', error });
     }),
     abortStart: sendTo('start', { type: 'abort' }),
-    /** Tells the stop region that the call a takedown waited for is over (see `stop.overdue`). */
-    cancelledCallReturned: raise({ type: 'cancelledCall.returned' }),
     abortCheck: sendTo('check', { type: 'abort' }),
     /** The stop's deadline passed: abort its signal (when the stop is what runs) and say so. */
     reportStopTimedOut: enqueueActions(({ enqueue, check }) => {
@@ -355,7 +354,7 @@ export const latentWorkerMachine = setup({
         },
         substantiating: {
           description:
-            'Making an instance exist and connect, within the deadline of the request (region request).',
+            "Making an instance exist and connect, within the request's deadline (missingTimeout from its call).",
           initial: 'starting',
           exit: cancel(RESTORED_DEADLINE),
           on: {
@@ -374,7 +373,7 @@ export const latentWorkerMachine = setup({
                   {
                     guard: stateIn({ instance: { substantiating: { starting: 'aborting' } } }),
                     target: '#latentWorker.instance.insubstantiating',
-                    actions: ['recordInstanceId', 'cancelledCallReturned']
+                    actions: 'recordInstanceId'
                   },
                   {
                     guard: {
@@ -410,8 +409,7 @@ export const latentWorkerMachine = setup({
                 onError: [
                   {
                     guard: stateIn({ instance: { substantiating: { starting: 'aborting' } } }),
-                    target: '#latentWorker.instance.insubstantiating',
-                    actions: 'cancelledCallReturned'
+                    target: '#latentWorker.instance.insubstantiating'
                   },
                   {
                     target: '#latentWorker.instance.insubstantiating',
@@ -436,7 +434,8 @@ export const latentWorkerMachine = setup({
                     'Cancelled or timed out: the signal is aborted and the stop follows once the start returns.',
                   tags: 'cancelling',
                   entry: 'abortStart',
-                  ...waitingWithQueue()
+                  ...waitingWithQueue(),
+                  ...stopDeadline('The start still runs, within stopTimeout of its abort.')
                 }
               }
             },
@@ -465,8 +464,7 @@ export const latentWorkerMachine = setup({
                 onDone: [
                   {
                     guard: stateIn({ instance: { substantiating: { checking: 'aborting' } } }),
-                    target: '#latentWorker.instance.insubstantiating',
-                    actions: 'cancelledCallReturned'
+                    target: '#latentWorker.instance.insubstantiating'
                   },
                   {
                     guard: 'connectedToInstance',
@@ -493,8 +491,7 @@ export const latentWorkerMachine = setup({
                 onError: [
                   {
                     guard: stateIn({ instance: { substantiating: { checking: 'aborting' } } }),
-                    target: '#latentWorker.instance.insubstantiating',
-                    actions: 'cancelledCallReturned'
+                    target: '#latentWorker.instance.insubstantiating'
                   },
                   {
                     guard: 'connectedToInstance',
@@ -526,7 +523,8 @@ export const latentWorkerMachine = setup({
                   description: 'Cancelled or timed out: the stop follows once the check returns.',
                   tags: 'cancelling',
                   entry: 'abortCheck',
-                  ...waitingWithQueue()
+                  ...waitingWithQueue(),
+                  ...stopDeadline('The check still runs, within stopTimeout of its abort.')
                 }
               }
             }
@@ -591,7 +589,8 @@ export const latentWorkerMachine = setup({
             onError: afterStop()
           },
           exit: 'forgetInstance',
-          ...waitingWithQueue()
+          ...waitingWithQueue(),
+          ...stopDeadline('The stop runs, within stopTimeout of its beginning.')
         },
         shutDown: {
           description: 'Final: every later substantiate resolves false at once.',
@@ -655,48 +654,6 @@ export const latentWorkerMachine = setup({
             // Not quarantined: the failure still lengthens the back-off, as Buildbot's does.
             'worker.failed': { actions: 'countFailureAndBackOff' }
           }
-        }
-      }
-    },
-    request: {
-      description:
-        'The deadline of the open substantiation request: missingTimeout from the call that opened it, whatever the instance does meanwhile (requests that join it share it).',
-      initial: 'none',
-      states: {
-        none: {
-          description: 'No request waits, or requests have no deadline (missingTimeout 0).',
-          always: { guard: and(['hasRequest', 'hasMissingTimeout']), target: 'pending' }
-        },
-        pending: {
-          description: 'A request waits; at its deadline its callers fail.',
-          always: { guard: not('hasRequest'), target: 'none' },
-          after: { missingTimeout: { actions: raise({ type: 'request.timedOut' }) } }
-        }
-      }
-    },
-    stop: {
-      description:
-        'The deadline of taking an instance down: stopTimeout from the moment a running start or check is cancelled or the stop begins, until the stop returns.',
-      initial: 'none',
-      states: {
-        none: {
-          description:
-            'No instance is being taken down, or stops have no deadline (stopTimeout 0).',
-          always: { guard: and(['takingDown', 'hasStopTimeout']), target: 'pending' }
-        },
-        pending: {
-          description: 'The instance is being taken down; insubstantiate() and shutdown() wait.',
-          always: { guard: not('takingDown'), target: 'none' },
-          after: { stopTimeout: 'overdue' }
-        },
-        overdue: {
-          description:
-            'The deadline passed: the instance may still run, insubstantiate() and shutdown() no longer wait, and no new call is made until the late one returns.',
-          tags: 'stopOverdue',
-          entry: 'reportStopTimedOut',
-          always: { guard: not('takingDown'), target: 'none' },
-          // The cancelled call returned after all: the stop that follows has a deadline of its own.
-          on: { 'cancelledCall.returned': 'pending' }
         }
       }
     }

@@ -77,6 +77,29 @@ export function waitingWithQueue() {
   } as const;
 }
 
+/**
+ * The deadline of the provider call a takedown waits for (a cancelled start or check, or the
+ * stop): stopTimeout from entering the state. At the deadline the state is `overdue`: callers
+ * no longer wait and the instance may still run; nothing new is called until the call returns.
+ */
+export function stopDeadline(description: string) {
+  return {
+    initial: 'pending',
+    states: {
+      pending: {
+        description,
+        after: { stopTimeout: { guard: 'hasStopTimeout', target: 'overdue' } }
+      },
+      overdue: {
+        description:
+          'stopTimeout passed: insubstantiate() and shutdown() no longer wait, and the instance may still run.',
+        tags: 'stopOverdue',
+        entry: 'reportStopTimedOut'
+      }
+    }
+  } as const;
+}
+
 export function afterStop() {
   return [
     { guard: 'shuttingDown', target: 'shutDown' },

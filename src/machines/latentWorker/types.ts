@@ -29,7 +29,7 @@ export interface WorkerSettings {
   buildWaitTimeout: number;
   /** Deadline of a substantiation request, from its call; 0: none. */
   missingTimeout: number;
-  /** Deadline of taking an instance down, from its beginning; 0: none. */
+  /** Deadline of each call a takedown waits for (cancelled start or check, stop); 0: none. */
   stopTimeout: number;
   checkInstanceInterval: number;
   /** Whether the provider has a `checkInstance` worth polling. */
@@ -98,8 +98,6 @@ export type WorkerMachineEvent =
   | { type: 'request.timedOut' }
   /** The fresh attach deadline of a substantiation restored from a snapshot passed. */
   | { type: 'substantiation.timedOut' }
-  /** The start or check that a takedown was waiting for has returned. */
-  | { type: 'cancelledCall.returned' }
   | { type: 'worker.failed' };
 
 /** The provider call that a worker taking an instance down was waiting for. */
