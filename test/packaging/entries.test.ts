@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtPackage } from '../support/builtPackage.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const run = promisify(execFile);
 
 /** What only the demo needs: importing the library must not load it. */
@@ -32,37 +32,31 @@ const entry = await import(specifier);
 process.stdout.write(JSON.stringify(Object.keys(entry)));
 `;
 
-/** The package laid out as installed: its package.json, a fresh build, its dependencies. */
+/** A user's project with the package installed: `node_modules/latent-workers`, the probes. */
+let project: string;
+/** The installed package's own folder. */
 let pkg: string;
 let probes = 0;
 
-// One build per run, outside the tests' timeout: tsc takes seconds on a busy machine. Only
-// the JavaScript is needed (npm run typecheck checks the types), so tsc skips its checker.
-beforeAll(async () => {
-  pkg = mkdtempSync(join(tmpdir(), 'latent-workers-entries-'));
-  const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  await run(
-    process.execPath,
-    [
-      ...[tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')],
-      ...['--noCheck', '--declaration', 'false', '--sourceMap', 'false']
-    ],
-    { cwd: root }
-  );
-  cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
-  symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
-  writeFileSync(join(pkg, 'recorder.mjs'), RECORDER);
-  writeFileSync(join(pkg, 'probe.mjs'), PROBE);
+// One build per version of the sources, outside the tests' timeout: tsc takes seconds on a
+// busy machine.
+beforeAll(() => {
+  [pkg] = builtPackage(1) as [string];
+  project = mkdtempSync(join(tmpdir(), 'latent-workers-entries-'));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(pkg, join(project, 'node_modules/latent-workers'), 'dir');
+  writeFileSync(join(project, 'recorder.mjs'), RECORDER);
+  writeFileSync(join(project, 'probe.mjs'), PROBE);
 }, 120_000);
 
-afterAll(() => rmSync(pkg, { recursive: true, force: true }));
+afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-/** Imports `specifier` in a fresh `node` inside the package: the names and the packages loaded. */
+/** Imports `specifier` in a fresh `node` in the project: the names and the packages loaded. */
 async function load(specifier: string): Promise<{ names: string[]; packages: Set<string> }> {
-  const log = join(pkg, `probe-${++probes}.log`);
+  const log = join(project, `probe-${++probes}.log`);
   // Resolves once the process has exited: it must, as importing leaves nothing running.
   const { stdout } = await run(process.execPath, ['probe.mjs', specifier, log], {
-    cwd: pkg,
+    cwd: project,
     timeout: 20_000
   });
   const packages = new Set<string>();
@@ -91,6 +85,6 @@ describe('the package entries', () => {
     expect([...(await load('latent-workers')).packages]).toEqual(
       expect.arrayContaining(['xstate', 'ws'])
     );
-    expect((await load('./dist/src/cli/main.js')).packages).toContain('commander');
+    expect((await load(join(pkg, 'dist/src/cli/main.js'))).packages).toContain('commander');
   });
 });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as here from '../../src/index.js';
 import { builtPackage } from '../support/builtPackage.js';
@@ -47,8 +48,8 @@ describe('two copies of the package in one process', () => {
   let b: Package;
 
   beforeAll(async () => {
-    const [first, second] = builtPackage(2) as [string, string];
-    [a, b] = (await Promise.all([import(first), import(second)])) as [Package, Package];
+    const [first, second] = builtPackage(2).map((copy) => join(copy, 'dist/src/index.js'));
+    [a, b] = (await Promise.all([import(first!), import(second!)])) as [Package, Package];
   }, 120_000);
 
   it('are really two copies', () => {

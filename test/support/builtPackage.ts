@@ -1,63 +1,55 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync
-} from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
 
 /**
- * The package's `src/` compiled with tsc into `copies` separate folders under
- * `node_modules/.cache` (so that they resolve the project's dependencies), once per version of
- * the sources: the same package loaded from two paths, as two copies in one dependency tree are.
- * Returns the path of each copy's `src/index.js`.
+ * The package as npm would install it: its `package.json` and a tsc build in `dist/` (no type
+ * check: `npm run typecheck` does that), made once per version of the sources, in `copies`
+ * folders under `node_modules/.cache` so that they resolve the project's dependencies: the same
+ * package from two paths, as two copies in one dependency tree are. Returns each copy's folder.
+ * Parallel test files may race to build; the first rename wins and the others reuse it.
  */
-export function builtPackage(copies: number): string[] {
-  const base = join(root, 'node_modules/.cache/latent-workers-build', sourceHash());
+export function builtPackage(copies = 1): string[] {
+  const base = join(root, 'node_modules/.cache/latent-workers-package', sourceHash());
   const build = join(base, 'build');
   if (!existsSync(build)) {
     const scratch = `${build}.${process.pid}`;
-    mkdirSync(scratch, { recursive: true });
-    const tsconfig = join(scratch, 'tsconfig.json');
-    writeFileSync(
-      tsconfig,
-      JSON.stringify({
-        extends: join(root, 'tsconfig.json'),
-        compilerOptions: { noEmit: false, outDir: scratch, rootDir: root, sourceMap: false },
-        include: [join(root, 'src')]
-      })
-    );
     execFileSync(
       process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig],
-      {
-        cwd: root,
-        stdio: 'inherit'
-      }
+      [
+        ...[join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+        ...['--outDir', join(scratch, 'dist'), '--noCheck', '--declaration', 'false'],
+        ...['--sourceMap', 'false']
+      ],
+      { cwd: root, stdio: 'inherit' }
     );
-    try {
-      renameSync(scratch, build);
-    } catch {
-      rmSync(scratch, { recursive: true, force: true }); // another file's build won
-    }
+    cpSync(join(root, 'package.json'), join(scratch, 'package.json'));
+    settle(scratch, build);
   }
   return Array.from({ length: copies }, (_, i) => {
     const copy = join(base, `copy-${i + 1}`);
-    if (!existsSync(copy)) cpSync(build, copy, { recursive: true });
-    return join(copy, 'src/index.js');
+    if (!existsSync(copy)) {
+      cpSync(build, `${copy}.${process.pid}`, { recursive: true });
+      settle(`${copy}.${process.pid}`, copy);
+    }
+    return copy;
   });
 }
 
+/** Moves `scratch` to `path`, unless another process got there first. */
+function settle(scratch: string, path: string): void {
+  try {
+    renameSync(scratch, path);
+  } catch {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 function sourceHash(): string {
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(readFileSync(join(root, 'package.json')));
   const walk = (path: string): void => {
     if (path.endsWith('.ts')) hash.update(path).update(readFileSync(join(root, path)));
     else for (const entry of readdirSync(join(root, path)).sort()) walk(`${path}/${entry}`);
