@@ -36,7 +36,9 @@ export const CHECK_ANSWERS = [
   'throwsSync',
   'rejects',
   /** Never returns on its own; rejects once its signal is aborted (attach or cancel). */
-  'hangs'
+  'hangs',
+  /** Ignores its signal and never returns. */
+  'hangsForever'
 ] as const;
 
 export type StartAnswer = (typeof START_ANSWERS)[number];

@@ -18,7 +18,10 @@ const hangingScript: fc.Arbitrary<AnswerScript> = fc.record({
     minLength: 1,
     maxLength: 3
   }),
-  check: fc.array(fc.constantFrom<CheckAnswer>('good', 'hangs'), { minLength: 1, maxLength: 2 })
+  check: fc.array(fc.constantFrom<CheckAnswer>('good', 'hangs', 'hangsForever'), {
+    minLength: 1,
+    maxLength: 2
+  })
 });
 
 /**

@@ -226,7 +226,7 @@ export function scriptedProvider(
   if (healthCheck) {
     provider.checkInstance = (ctx: CheckContext) =>
       call('check', ctx, (answer) =>
-        answer === 'hangs'
+        answer.startsWith('hangs')
           ? hang(answer, ctx.signal, () => schedule(checkInstanceAborted))
           : schedule(checkInstance, answer as CheckAnswer)
       );
