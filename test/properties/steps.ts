@@ -19,7 +19,10 @@ export type Step =
   | { call: 'advance'; ms: number }
   | { call: 'release' };
 
-/** The situations where implementations usually go wrong (issues 5 and 8); the generators must reach them. */
+/**
+ * The situations where implementations usually go wrong (issues 5 and 8); the generators must
+ * reach them.
+ */
 export const CORNERS = [
   'substantiate while a start or check is being cancelled',
   'shutdown with a queued substantiation',
