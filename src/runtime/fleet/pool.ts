@@ -125,6 +125,8 @@ function categorize<P>(entry: WorkerEntry<P>): Category | undefined {
   const { worker } = entry;
   if (entry.leases >= entry.maxBuilds || !worker.canStartBuild()) return undefined;
   const snapshot = worker.actor.getSnapshot();
+  // Stuck behind a call past its deadline: a request would only wait there for its own.
+  if (snapshot.hasTag('stopOverdue')) return undefined;
   switch (instanceStateOf(snapshot)) {
     case 'idle':
       return 'idle';

@@ -175,6 +175,25 @@ describe('substantiation failures', () => {
     expect(build.outcome.value).toEqual({ result: 'success', worker: 'w2', attempts: 2 });
   });
 
+  it('a worker whose stop is past its deadline takes no requests until the stop returns', async () => {
+    const h = fleetHarness(['w1'], { worker: { stopTimeout: 1_000, maxBuilds: 1 } });
+    const first = h.submit();
+    await h.flush();
+    h.providers.w1!.completeStart(true);
+    await h.flush();
+    first.finish();
+    void h.workers[0]!.insubstantiate(); // the stop hangs
+    await h.advance(1_000);
+    expect(h.workers[0]!.status.stopOverdue).toBe(true);
+    const second = h.submit();
+    await h.flush();
+    expect(h.events.filter((e) => e.type === 'dispatched' && e.id === second.id)).toEqual([]);
+    h.providers.w1!.completeStop(); // it returns after all: the worker is free again
+    await h.flush();
+    expect(h.events.filter((e) => e.type === 'dispatched' && e.id === second.id)).toHaveLength(1);
+    expect(h.providers.w1!.starts).toHaveLength(2);
+  });
+
   it('a retried request goes back before younger requests', async () => {
     const h = fleetHarness(['local'], { provider: { autoStop: true }, worker: { maxBuilds: 1 } });
     const first = h.submit();
