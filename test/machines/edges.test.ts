@@ -38,6 +38,57 @@ describe('edges of the chart the example and property tests pass by', () => {
     ).toBe(true);
   });
 
+  it('a caller that is not waiting cannot call off the substantiation of the one who is', () => {
+    const { actor, outcome } = chart();
+    actor.send({ type: 'substantiate', waiter: 2 });
+    actor.send({ type: 'withdraw', waiter: 1 });
+    expect(outcome(2)).toBeUndefined();
+    expect(actor.getSnapshot().hasTag('live')).toBe(true);
+  });
+
+  it('an attach that goes away again during the start does not count when the start returns', async () => {
+    const { actor, provider, outcome } = chart();
+    const early = connection();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    actor.send({ type: 'attach', connection: early });
+    actor.send({ type: 'detach', connection: early });
+    provider.answer('start', { output: true });
+    await flush();
+    expect(actor.getSnapshot().matches({ instance: { substantiating: 'connecting' } })).toBe(true);
+    expect(outcome(1)).toBeUndefined();
+  });
+
+  it.each([
+    ['null', null],
+    ['an id that is not a string', { instanceId: 42 }],
+    ['an empty id', { instanceId: '' }]
+  ])('a cancelled start returning %s is stopped without an instanceId', async (_, output) => {
+    const { actor, provider } = chart();
+    actor.send({ type: 'substantiate', waiter: 1 });
+    actor.send({ type: 'insubstantiate' });
+    provider.answer('start', { output });
+    await flush();
+    expect(provider.pending).toBe('stop');
+    expect(actor.getSnapshot().context.instanceId).toBeUndefined();
+  });
+
+  it.each([
+    ['a substantiation', { output: true }, 'substantiated'],
+    ['a failure', { output: false }, 'failed']
+  ])(
+    'callers settled by %s are not settled again by a later call-off',
+    async (_, answer, status) => {
+      const { actor, provider, emitted } = chart();
+      actor.send({ type: 'substantiate', waiter: 1 });
+      actor.send({ type: 'attach', connection: connection() });
+      provider.answer('start', answer);
+      await flush();
+      actor.send({ type: 'shutdown' });
+      const settles = emitted.filter((e) => e.type === 'settle');
+      expect(settles).toMatchObject([{ waiters: [1], outcome: { status } }]);
+    }
+  );
+
   it('a build ending in retry keeps the failure streak', async () => {
     const { actor, provider } = chart();
     actor.send({ type: 'substantiate', waiter: 1 });

@@ -45,6 +45,25 @@ describe('a substantiate() queued behind a stop', () => {
     expect(h.calls()).toEqual(['start', 'stop']);
   });
 
+  it('takes its deadline with it when its caller leaves, so a later request keeps its own', async () => {
+    const h = harness({ missingTimeout: 2000 });
+    await substantiated(h);
+    void h.worker.insubstantiate(); // the stop runs for a while
+    const leaving = new AbortController();
+    const left = h.substantiate(undefined, { signal: leaving.signal });
+    await h.advance(1000);
+    leaving.abort();
+    await h.flush();
+    expect(left.error).toMatchObject({ by: 'caller' });
+    await h.advance(500);
+    const later = h.substantiate(); // deadline: 3.5 s, not the withdrawn one's 2 s
+    await h.advance(1999);
+    expect(later.status).toBe('pending');
+    expect(h.eventsOf('substantiationFailed')).toEqual([]);
+    await h.advance(1);
+    expect(later.error).toMatchObject({ reason: 'stopping' });
+  });
+
   it('keeps its deadline when its start begins after the stop (decided corner 1)', async () => {
     const h = harness({ missingTimeout: 2000 }, { autoConnect: false });
     const up = h.substantiate();

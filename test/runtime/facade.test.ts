@@ -4,7 +4,7 @@ import {
   LatentWorkerConnectionRejected,
   LatentWorkerUnavailable
 } from '../../src/index.js';
-import { harness } from '../support/harness.js';
+import { harness, substantiated } from '../support/harness.js';
 import { holdChecks } from './transitions/checks.js';
 
 // The LatentWorker facade's own duties: what it derives from the machine (status,
@@ -109,6 +109,39 @@ describe('insubstantiate and shutdown', () => {
     h.provider.completeStop();
     await h.flush();
     expect(stopped).toBe(true);
+  });
+
+  it('say who cancelled a substantiation', async () => {
+    const message = (tracked: { error?: unknown }) => (tracked.error as Error).message;
+    const h = harness();
+    const leaving = new AbortController();
+    const left = h.substantiate(undefined, { signal: leaving.signal });
+    const stays = h.substantiate();
+    leaving.abort();
+    await h.flush();
+    expect(message(left)).toBe('substantiation of local was cancelled by its caller');
+    void h.worker.insubstantiate();
+    await h.flush();
+    expect(message(stays)).toBe('substantiation of local was cancelled by insubstantiate()');
+    const alone = harness();
+    const last = new AbortController();
+    const only = alone.substantiate(undefined, { signal: last.signal });
+    last.abort();
+    const down = alone.substantiate(); // queued behind the cancelled start
+    void alone.worker.shutdown();
+    await alone.flush();
+    expect(message(only)).toBe('substantiation of local was cancelled by its last caller');
+    expect(message(down)).toBe('substantiation of local was cancelled by shutdown()');
+  });
+
+  it('a detach event names the worker only, and a shutdown with no connection reports none', async () => {
+    const h = harness({}, { autoStop: true });
+    await substantiated(h);
+    h.provider.disconnect();
+    expect(h.eventsOf('detached')).toEqual([{ type: 'detached', worker: 'local' }]);
+    const idle = harness();
+    await idle.worker.shutdown();
+    expect(idle.eventsOf('detached')).toEqual([]);
   });
 
   it('shutdown is idempotent and completes events$', async () => {

@@ -74,6 +74,17 @@ describe('restoring a persisted worker', () => {
     expect(worker.status).toMatchObject({ state: 'idle', availability: 'quarantined' });
   });
 
+  it('arms no restored deadline when missingTimeout is 0', async () => {
+    const h = harness({ missingTimeout: 0 }, { autoConnect: false });
+    h.substantiate();
+    h.provider.completeStart(true);
+    await h.flush();
+    const { worker, provider } = restore(h.worker.persist(), { missingTimeout: 0 }, 'started');
+    await vi.advanceTimersByTimeAsync(3_600_000); // its health check polls all the while
+    expect(provider.stops).toHaveLength(0);
+    expect(worker.status).toMatchObject({ state: 'substantiating', availability: 'available' });
+  });
+
   it('re-issues a start that was in flight, bounded by a fresh attach deadline', async () => {
     const h = harness({ missingTimeout: 60_000 });
     h.substantiate();

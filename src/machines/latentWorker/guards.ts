@@ -8,7 +8,6 @@ type Args = { context: WorkerContext };
 export const guards = {
   shuttingDown: ({ context }: Args) => context.shuttingDown,
   hasQueued: ({ context }: Args) => context.queued !== undefined,
-  hasMissingTimeout: ({ context }: Args) => context.settings.missingTimeout > 0,
   hasStopTimeout: ({ context }: Args) => context.settings.stopTimeout > 0,
   hasHealthCheck: ({ context }: Args) => context.settings.healthCheck,
   stopsWhenIdle: ({ context }: Args) => context.settings.buildWaitTimeout >= 0,
