@@ -30,12 +30,17 @@ const CLEAN_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  * never share an instance name (names used as they are never contain `--`).
  */
 export function instanceName(owner: string, workerName: string, generation: number): string {
+  return `${namePrefix(owner, workerName)}-${generation}`;
+}
+
+/** `<owner>-<worker>`: what all the instance names of one worker begin with. */
+function namePrefix(owner: string, workerName: string): string {
   const room = MAX_NAME - owner.length - 2 - MAX_GENERATION_DIGITS;
   const part =
     CLEAN_NAME.test(workerName) && workerName.length <= room
       ? workerName
       : `${readablePrefix(workerName, room - HASH_LENGTH - 2)}--${hash(workerName)}`;
-  return `${owner}-${part}-${generation}`;
+  return `${owner}-${part}`;
 }
 
 /** The labels of a worker's `generation`-th instance. */
@@ -58,6 +63,8 @@ export function instanceLabels(
 export class InstanceIdentity {
   readonly #owner: string;
   readonly #workerName: string;
+  /** Made on the first start, not for every worker created. */
+  #prefix: string | undefined;
   #current: InstanceRef | undefined;
 
   constructor(owner: string, workerName: string) {
@@ -74,7 +81,7 @@ export class InstanceIdentity {
       current?.generation === generation
         ? current
         : {
-            instanceName: instanceName(this.#owner, workerName, generation),
+            instanceName: `${(this.#prefix ??= namePrefix(this.#owner, workerName))}-${generation}`,
             labels: instanceLabels(this.#owner, workerName, generation)
           };
     const ref: InstanceRef = {
