@@ -90,6 +90,8 @@ export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOpti
     return value;
   };
   const delay = (n: number) => Number.isFinite(n) && n <= MAX_DELAY;
+  /** A deadline: 0 means none. */
+  const deadline = (n: number) => n >= 0 && delay(n);
   const count = (n: number) => n === Infinity || (Number.isInteger(n) && n >= 1);
   const ms = `at most ${MAX_DELAY} ms`;
 
@@ -113,16 +115,10 @@ export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOpti
       'missingTimeout',
       options.missingTimeout,
       1_200_000,
-      (n) => n >= 0 && delay(n),
+      deadline,
       `>= 0 and ${ms}`
     ),
-    stopTimeout: number(
-      'stopTimeout',
-      options.stopTimeout,
-      600_000,
-      (n) => n >= 0 && delay(n),
-      `>= 0 and ${ms}`
-    ),
+    stopTimeout: number('stopTimeout', options.stopTimeout, 600_000, deadline, `>= 0 and ${ms}`),
     checkInstanceInterval: number(
       'checkInstanceInterval',
       options.checkInstanceInterval,

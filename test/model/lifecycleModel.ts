@@ -80,7 +80,7 @@ export class LifecycleModel {
   takedown: 'none' | 'pending' | 'overdue' = 'none';
   /** `stopTimedOut` events so far. */
   stopTimeouts = 0;
-  /** Provider calls in the order they began; `stops` says for each stop whether it was fast. */
+  /** Provider calls in the order they began; `fastStops` says for each stop whether it was fast. */
   readonly calls: CallKind[] = [];
   readonly fastStops: boolean[] = [];
   /** The provider call in flight; `arrived` once its answer may be delivered. */
