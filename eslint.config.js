@@ -51,6 +51,24 @@ export default tseslint.config(
     }
   },
   {
+    // The agent is a program of its own, bundled into one file for images and VMs: it shares
+    // the wire protocol with the hub and nothing else of the library.
+    files: ['src/agent/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', '!../protocol.js'],
+              message: 'The agent imports ws, node: modules and ../protocol.js only.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
     // The demo is the library's first user: it imports what a user can.
     files: ['src/cli/**'],
     rules: {

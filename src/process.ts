@@ -39,4 +39,4 @@ export {
   type HubWorker
 } from './runtime/hub/createAgentHub.js';
 export type * from './runtime/hub/events.js';
-export { CloseCode } from './runtime/hub/protocol.js';
+export { CloseCode } from './protocol.js';

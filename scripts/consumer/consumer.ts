@@ -66,7 +66,7 @@ const describe = (event: WorkerEvent | FleetEvent | HubEvent | ProcessEvent): st
 workers[0].events$.subscribe((event) => describe(event));
 hub.events$.subscribe((event) => describe(event));
 
-const refused: number = CloseCode.wrongPassword;
+const refused: number = CloseCode.unauthorized;
 const failed = (error: unknown): boolean =>
   LatentWorkerFailedToSubstantiate.is(error) && error.reason === 'timedOut';
 const runsCommands: boolean = isCommandRunner(undefined);

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 const root = new URL('../../', import.meta.url).pathname;
 
 /**
- * The package as npm would install it: its `package.json` and a tsc build in `dist/` (no type
- * check: `npm run typecheck` does that), made once per version of the sources, in `copies`
+ * The package as npm would install it: its `package.json`, a tsc build in `dist/` (no type
+ * check: `npm run typecheck` does that) and the single-file agent, made once per version of the sources, in `copies`
  * folders under `node_modules/.cache` so that they resolve the project's dependencies: the same
  * package from two paths, as two copies in one dependency tree are. Returns each copy's folder.
  * Parallel test files may race to build; the first rename wins and the others reuse it.
@@ -24,6 +24,11 @@ export function builtPackage(copies = 1): string[] {
         ...['--outDir', join(scratch, 'dist'), '--noCheck', '--declaration', 'false'],
         ...['--sourceMap', 'false']
       ],
+      { cwd: root, stdio: 'inherit' }
+    );
+    execFileSync(
+      process.execPath,
+      [join(root, 'scripts/build-agent.js'), join(scratch, 'dist/agent/latent-agent.mjs')],
       { cwd: root, stdio: 'inherit' }
     );
     cpSync(join(root, 'package.json'), join(scratch, 'package.json'));
@@ -55,5 +60,6 @@ function sourceHash(): string {
     else for (const entry of readdirSync(join(root, path)).sort()) walk(`${path}/${entry}`);
   };
   walk('src');
+  hash.update(readFileSync(join(root, 'scripts/build-agent.js')));
   return hash.digest('hex').slice(0, 16);
 }

@@ -35,10 +35,10 @@ export type ProcessEvent =
   | { type: 'spawned'; worker: string; instanceName: string; pid: number }
   | ({ type: 'exited'; worker: string; instanceName: string; pid: number } & ProcessExit);
 
-/** The bundled agent, next to this module in `dist/`. */
+/** The package's single-file `latent-agent` (`dist/agent/`), under this Node. */
 export const AGENT_COMMAND: readonly string[] = [
   process.execPath,
-  fileURLToPath(new URL('../../runtime/hub/agent/main.js', import.meta.url))
+  fileURLToPath(new URL('../../../agent/latent-agent.mjs', import.meta.url))
 ];
 
 /** A spawned instance and the worker it belongs to. */

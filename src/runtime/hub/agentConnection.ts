@@ -9,7 +9,12 @@ import type {
   ExecResult,
   RemoteExecution
 } from '../exec.js';
-import { CloseCode, type CommandExit, type CommandOutput, type HubMessage } from './protocol.js';
+import {
+  CloseCode,
+  type CommandExit,
+  type CommandOutput,
+  type HubMessage
+} from '../../protocol.js';
 
 interface RunningCommand {
   command: string;

@@ -10,8 +10,9 @@ import {
   closeReason,
   parseAgentMessage,
   PROTOCOL_VERSION,
-  rawText
-} from './protocol.js';
+  rawText,
+  type Welcome
+} from '../../protocol.js';
 
 export type { AgentHubOptions } from './hubOptions.js';
 
@@ -185,11 +186,11 @@ class AgentHubServer implements AgentHub {
     }
     const worker = this.#workers.get(name);
     if (!worker) {
-      refuse(CloseCode.unknownWorker, `unknown worker ${name}`);
+      refuse(CloseCode.unauthorized, `unknown worker ${name}`);
       return false;
     }
     if (!worker.checkPassword(hello.password)) {
-      refuse(CloseCode.wrongPassword, `wrong password for worker ${name}`);
+      refuse(CloseCode.unauthorized, `wrong password for worker ${name}`);
       return false;
     }
     const current = this.#live.get(name);
@@ -215,7 +216,11 @@ class AgentHubServer implements AgentHub {
     }
     this.#live.set(name, connection);
     this.#connections.set(socket, connection);
-    socket.send(JSON.stringify({ type: 'welcome' }));
+    const welcome: Welcome = {
+      type: 'welcome',
+      heartbeatInterval: this.#options.heartbeatInterval
+    };
+    socket.send(JSON.stringify(welcome));
     this.#emit({ type: 'connected', worker: name, remote });
     return true;
   }

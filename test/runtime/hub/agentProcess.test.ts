@@ -40,7 +40,7 @@ describe('latent-agent, the program', () => {
       LATENT_WORKER_PASSWORD: 'pw'
     });
     expect(code).toBe(4);
-    expect(output).toContain(`could not reach the hub at ${url} for 0.5 s`);
+    expect(output).toContain(`not welcomed by the hub at ${url} for 0.5 s`);
     expect(Date.now() - began).toBeGreaterThanOrEqual(500);
   });
 

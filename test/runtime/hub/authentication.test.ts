@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode } from '../../../src/runtime/hub/protocol.js';
+import { CloseCode } from '../../../src/protocol.js';
 import { attachAgent, closed, dial, hello, hubWorld, next, type HubWorld } from './support.js';
 
 let world: HubWorld | undefined;
@@ -36,7 +36,7 @@ describe('agent hub: who may attach', () => {
     world = await hubWorld();
     const { password, up } = await world.substantiate();
     await expect(refusal(world.hub.url, 'w1', `${password}x`)).resolves.toEqual({
-      code: CloseCode.wrongPassword,
+      code: CloseCode.unauthorized,
       reason: 'wrong password for worker w1'
     });
     expect(world.hubEvents).toMatchObject([{ type: 'refused', worker: 'w1', code: 4401 }]);
@@ -49,7 +49,7 @@ describe('agent hub: who may attach', () => {
   it('an unknown worker is refused with 4404', async () => {
     world = await hubWorld();
     await expect(refusal(world.hub.url, 'nobody', 'pw')).resolves.toEqual({
-      code: CloseCode.unknownWorker,
+      code: CloseCode.unauthorized,
       reason: 'unknown worker nobody'
     });
   });

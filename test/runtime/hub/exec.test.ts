@@ -6,7 +6,7 @@ import {
   LatentWorkerError,
   type CommandRunner
 } from '../../../src/index.js';
-import { startAgent, type Agent } from '../../../src/runtime/hub/agent/agent.js';
+import { startAgent, type Agent } from '../../../src/agent/agent.js';
 import { isAlive } from './processes.js';
 import { hubWorld, next, type HubWorld } from './support.js';
 
@@ -24,7 +24,13 @@ const node = process.execPath;
 async function connected(): Promise<CommandRunner> {
   world = await hubWorld();
   const { password, up } = await world.substantiate();
-  agent = startAgent({ hubUrl: world.hub.url, worker: 'w1', password, giveUpAfter: 5_000 });
+  agent = startAgent({
+    hubUrl: world.hub.url,
+    worker: 'w1',
+    password,
+    giveUpAfter: 5_000,
+    commandEnv: process.env
+  });
   await up;
   const connection = world.worker.connection;
   if (!isCommandRunner(connection)) throw new Error('not a command runner');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode } from '../../../src/runtime/hub/protocol.js';
+import { CloseCode } from '../../../src/protocol.js';
 import { attachAgent, closed, dial, hello, hubWorld, next, type HubWorld } from './support.js';
 
 let world: HubWorld | undefined;

@@ -6,7 +6,7 @@ import {
   type AgentHubOptions
 } from '../../../src/runtime/hub/createAgentHub.js';
 import type { HubEvent } from '../../../src/runtime/hub/events.js';
-import { rawText } from '../../../src/runtime/hub/protocol.js';
+import { parseHubMessage, rawText } from '../../../src/protocol.js';
 import {
   createLatentWorker,
   type LatentWorker,
@@ -97,7 +97,7 @@ export function welcomed(socket: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('message', (data) => {
       const text = rawText(data);
-      if (text === '{"type":"welcome"}') resolve();
+      if (parseHubMessage(text)?.type === 'welcome') resolve();
       else reject(new Error(text));
     });
     socket.once('close', (code, reason) => reject(new Error(`closed ${code} ${String(reason)}`)));

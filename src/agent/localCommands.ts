@@ -5,16 +5,19 @@ import type { AgentMessage, RunCommand } from '../protocol.js';
 const KILL_GRACE_MS = 2_000;
 
 /**
- * The commands an agent runs for its hub. Each runs in a process group of its own
- * (`detached`), so that a kill reaches everything it started.
+ * The commands an agent runs for one connection to its hub. Each runs in a process group of
+ * its own (`detached`), so that a kill reaches everything it started, in `env` plus the
+ * command's own variables.
  */
 export class LocalCommands {
   readonly #send: (message: AgentMessage) => void;
+  readonly #env: NodeJS.ProcessEnv;
   readonly #running = new Map<number, ChildProcess>();
   readonly #ended = new Map<number, Promise<void>>();
 
-  constructor(send: (message: AgentMessage) => void) {
+  constructor(send: (message: AgentMessage) => void, env: NodeJS.ProcessEnv) {
     this.#send = send;
+    this.#env = env;
   }
 
   run({ id, command, args, cwd, env }: RunCommand): void {
@@ -31,7 +34,7 @@ export class LocalCommands {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
         ...(cwd !== undefined ? { cwd } : {}),
-        env: { ...process.env, ...env }
+        env: { ...this.#env, ...env }
       });
     } catch (error) {
       end({ exitCode: null, signal: null, error: (error as Error).message });
@@ -72,13 +75,22 @@ export class LocalCommands {
 
   /** Kills every running command; resolves once they have ended (SIGKILL after the grace). */
   async killAll(): Promise<void> {
-    const groups = [...this.#running.values()].flatMap((child) => (child.pid ? [-child.pid] : []));
+    const groups = this.#groups();
     for (const group of groups) signalGroup(group, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_GRACE_MS)));
     await Promise.race([Promise.all(this.#ended.values()), grace]);
     clearTimeout(timer);
     for (const group of groups) signalGroup(group, 'SIGKILL');
+  }
+
+  /** SIGKILL to every running command's group, synchronously: for the agent's last moment. */
+  killAllNow(): void {
+    for (const group of this.#groups()) signalGroup(group, 'SIGKILL');
+  }
+
+  #groups(): number[] {
+    return [...this.#running.values()].flatMap((child) => (child.pid ? [-child.pid] : []));
   }
 }
 

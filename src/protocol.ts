@@ -1,7 +1,8 @@
 /**
- * The wire protocol between the agent hub and `latent-agent`: JSON text frames over one
- * WebSocket. The agent speaks first (`hello`); the hub answers `welcome` or closes the socket
- * with one of {@link CloseCode}. Heartbeats are WebSocket ping/pong frames, not messages.
+ * The wire protocol between the agent hub and `latent-agent`, the one module both import:
+ * JSON text frames over one WebSocket. The agent speaks first (`hello`); the hub answers
+ * `welcome` or closes the socket with one of {@link CloseCode}. Heartbeats are WebSocket
+ * ping/pong frames, not messages.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -11,14 +12,19 @@ export const CloseCode = {
   /** The worker let go of the connection (idle stop, replaced): the agent should exit. */
   released: 4000,
   malformed: 4400,
-  wrongPassword: 4401,
+  /**
+   * Authentication failed: an unknown worker or a wrong password, on purpose the same code and
+   * reason, so that a scanner learns nothing about which workers exist.
+   */
+  unauthorized: 4401,
   /** The worker's lifecycle refused the attach (not substantiating). */
   refused: 4403,
-  unknownWorker: 4404,
   helloTimeout: 4408,
   /** Another connection of this worker is alive. */
   duplicate: 4409,
   heartbeatMissed: 4410,
+  /** Too many failed attempts from this address or for this worker: try again later. */
+  tryLater: 4429,
   /** The standard codes `ws` uses for an oversized frame and for a server going away. */
   tooBig: 1009,
   goingAway: 1001
@@ -28,9 +34,8 @@ export const CloseCode = {
 export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.released,
   CloseCode.malformed,
-  CloseCode.wrongPassword,
-  CloseCode.refused,
-  CloseCode.unknownWorker
+  CloseCode.unauthorized,
+  CloseCode.refused
 ]);
 
 export interface Hello {
@@ -60,6 +65,8 @@ export type AgentMessage = Hello | CommandOutput | CommandExit;
 
 export interface Welcome {
   type: 'welcome';
+  /** The hub pings this often: an agent that hears nothing for longer knows the hub is gone. */
+  heartbeatInterval: number;
 }
 
 export interface RunCommand {
@@ -101,7 +108,7 @@ const AGENT_MESSAGES: Record<AgentMessage['type'], Shape> = {
 };
 
 const HUB_MESSAGES: Record<HubMessage['type'], Shape> = {
-  welcome: {},
+  welcome: { heartbeatInterval: (v) => typeof v === 'number' && v > 0 },
   exec: {
     id: isId,
     command: isString,
