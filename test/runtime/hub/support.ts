@@ -1,5 +1,9 @@
+import { readdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { WebSocket, type ClientOptions } from 'ws';
+import { startAgent, type Agent, type AgentOptions } from '../../../src/agent/agent.js';
 import {
   createAgentHub,
   type AgentHub,
@@ -9,6 +13,8 @@ import type { HubEvent } from '../../../src/runtime/hub/events.js';
 import { parseHubMessage, rawText } from '../../../src/protocol.js';
 import {
   createLatentWorker,
+  isCommandRunner,
+  type CommandRunner,
   type LatentWorker,
   type LatentWorkerOptions,
   type WorkerEvent
@@ -116,4 +122,44 @@ export async function attachAgent(
   hello(socket, worker, password);
   await welcome;
   return socket;
+}
+
+/**
+ * The real agent code, in this process, started as w1 with the password of a new start of
+ * `world`'s worker; resolves once attached, with the connection that runs its commands.
+ */
+export async function realAgent(
+  world: HubWorld,
+  options: Partial<AgentOptions> = {}
+): Promise<{ agent: Agent; runner: CommandRunner }> {
+  const { password, up } = await world.substantiate();
+  const agent = startAgent({
+    hubUrl: world.hub.url,
+    worker: 'w1',
+    password,
+    giveUpAfter: 5_000,
+    commandEnv: process.env,
+    ...options
+  });
+  const exited = agent.done.then(({ code, reason }) => {
+    throw new Error(`the agent exited (${code}) before attaching: ${reason}`);
+  });
+  await Promise.race([up, exited]);
+  const connection = world.worker.connection;
+  if (!isCommandRunner(connection)) throw new Error('not a command runner');
+  return { agent, runner: connection };
+}
+
+/** This process's open file descriptors (Linux). */
+export function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** The heap in use after full garbage collections. */
+export function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
 }
