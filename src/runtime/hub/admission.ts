@@ -22,11 +22,11 @@ export interface AdmissionListener {
 
 /**
  * The hub's front door, from the TCP accept to an open WebSocket. It holds at most
- * `maxPendingConnections` connections that are not attached to a worker yet and destroys any
- * more on arrival, so that silent sockets cannot take the file descriptors the orchestrator
- * needs (agents' processes, its own files); it gives each connection `headerTimeout` to
- * complete the TLS handshake and the upgrade request; and it speaks TLS itself on the raw
- * socket, so that both limits count from the accept, before any byte is read.
+ * `maxPendingConnections` connections that are not attached to a worker yet, destroying the
+ * oldest for each one over, so that silent sockets cannot take the file descriptors the
+ * orchestrator needs (its agents' processes, its own files); it gives each connection
+ * `headerTimeout` to complete the TLS handshake and the upgrade request; and it speaks TLS
+ * itself on the raw socket, so that both limits count from the accept, before a byte is read.
  */
 export class Admission {
   secureContext: SecureContext | undefined;
@@ -106,13 +106,17 @@ export class Admission {
 
   #accept(raw: Socket): void {
     const { maxPendingConnections, headerTimeout, tls } = this.#options;
-    const remote = remoteOf(raw);
-    if (this.#pending.size >= maxPendingConnections) {
-      raw.destroy();
-      this.#listener.dropped(remote, 'tooManyPending');
-      return;
-    }
     if (tls && !this.secureContext) return void raw.destroy(); // the hub is still starting
+    if (this.#pending.size >= maxPendingConnections) {
+      // The oldest goes, not the newcomer: else sockets kept silent, renewed within the header
+      // timeout, would keep every agent out. An agent is pending for a round trip or two.
+      const oldest = this.#pending.keys().next().value as Duplex;
+      const evicted = remoteOf(oldest);
+      this.#pending.delete(oldest);
+      oldest.destroy();
+      this.#listener.dropped(evicted, 'tooManyPending');
+    }
+    const remote = remoteOf(raw);
     const socket = this.secureContext
       ? new TLSSocket(raw, { isServer: true, secureContext: this.secureContext })
       : raw;

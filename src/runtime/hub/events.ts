@@ -76,7 +76,7 @@ export interface LockedOutEvent extends HubEventBase {
 
 /** Why a connection was destroyed before it became a WebSocket. */
 export type DropCause =
-  /** `maxPendingConnections` connections were already waiting to attach. */
+  /** The oldest of `maxPendingConnections` connections waiting to attach, for a new one. */
   | 'tooManyPending'
   /** No upgrade request within `headerTimeout` of the accept (TLS handshake included). */
   | 'headerTimeout'

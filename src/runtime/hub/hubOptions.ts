@@ -55,9 +55,9 @@ export interface AgentHubOptions {
   /** Time an agent has to say hello after the upgrade. @default 10_000 */
   helloTimeout?: number;
   /**
-   * Connections accepted but not yet attached to a worker. A connection over the cap is
-   * destroyed on arrival (a `dropped` event), so that silent sockets cannot use up this
-   * process's file descriptors. @default 128
+   * Connections accepted but not yet attached to a worker. Over the cap, the oldest of them is
+   * destroyed for each new one (a `dropped` event), so that silent sockets can neither use up
+   * this process's file descriptors nor keep the agents out. @default 128
    */
   maxPendingConnections?: number;
   /** Lock-out of addresses and worker names after failed authentications. */
