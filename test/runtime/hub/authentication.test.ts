@@ -1,20 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../../src/protocol.js';
-import { attachAgent, closed, dial, hello, hubWorld, next, type HubWorld } from './support.js';
+import { attachAgent, closed, hubWorld, next, refusal, type HubWorld } from './support.js';
 
 let world: HubWorld | undefined;
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-/** Dials, says hello, and returns how the hub closed the socket. */
-async function refusal(url: string, worker: string, password: string) {
-  const socket = await dial(url);
-  const ended = closed(socket);
-  hello(socket, worker, password);
-  return ended;
-}
 
 describe('agent hub: who may attach', () => {
   it('listens on loopback on a free port and reports it', async () => {
