@@ -91,12 +91,7 @@ export class Admission {
     this.#pending.delete(request.socket);
   }
 
-  /** The open WebSockets, attached or not. */
-  get clients(): ReadonlySet<WebSocket> {
-    return this.#sockets.clients;
-  }
-
-  /** Stops listening and destroys every connection that is still pending. */
+  /** Stops listening and destroys every connection, pending or attached. */
   async close(): Promise<void> {
     for (const socket of this.#pending.keys()) socket.destroy();
     for (const socket of this.#sockets.clients) socket.terminate();
@@ -134,7 +129,7 @@ export class Admission {
 }
 
 /** `address:port` of a peer, e.g. `127.0.0.1:51234`. */
-export function remoteOf(socket: Duplex | Socket): string {
+export function remoteOf(socket: Duplex): string {
   const { remoteAddress, remotePort } = socket as Partial<Socket>;
   return `${remoteAddress}:${remotePort}`;
 }

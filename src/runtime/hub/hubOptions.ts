@@ -155,18 +155,19 @@ export function checkAdvertisedUrl(options: ResolvedHubOptions, text: string): v
 
 function checkTls(tls: unknown): void {
   if (tls === undefined) return;
+  const given = (typeof tls === 'object' && tls !== null ? tls : {}) as Partial<
+    Record<'key' | 'cert' | 'selfSigned' | 'hostnames', unknown>
+  >;
   const pem = (value: unknown) => typeof value === 'string' || Buffer.isBuffer(value);
-  const given = tls as Partial<Record<'key' | 'cert' | 'selfSigned' | 'hostnames', unknown>>;
-  if (typeof tls === 'object' && tls !== null && given.selfSigned === true) {
-    const { hostnames } = given;
-    if (hostnames === undefined) return;
-    if (Array.isArray(hostnames) && hostnames.every((h) => typeof h === 'string' && h !== '')) {
-      return;
+  const name = (value: unknown) => typeof value === 'string' && value !== '';
+  if (given.selfSigned === true) {
+    const { hostnames = [] } = given;
+    if (!Array.isArray(hostnames) || !hostnames.every(name)) {
+      fail('tls.hostnames must be an array of host names or addresses');
     }
-    fail('tls.hostnames must be an array of host names or addresses');
+  } else if (!pem(given.key) || !pem(given.cert)) {
+    fail('tls must be { key, cert } (PEM strings or Buffers) or { selfSigned: true }');
   }
-  if (typeof tls === 'object' && tls !== null && pem(given.key) && pem(given.cert)) return;
-  fail('tls must be { key, cert } (PEM strings or Buffers) or { selfSigned: true }');
 }
 
 function positiveNumber(key: string, value: unknown): void {
