@@ -220,15 +220,15 @@ export async function handmadeSocket(port: number) {
     socket.on('data', check);
   });
   await upgraded;
+  // Client frames must be masked: a mask of zeros leaves the payload as it is.
   const header = (opcode: number, length: number) => {
-    // Client frames are masked; the mask of a payload never sent does not matter.
     const size = length < 126 ? 0 : length < 65_536 ? 2 : 8;
     const bytes = Buffer.alloc(2 + size + 4);
     bytes[0] = 0x80 | opcode;
     bytes[1] = 0x80 | (size === 0 ? length : size === 2 ? 126 : 127);
     if (size === 2) bytes.writeUInt16BE(length, 2);
     if (size === 8) bytes.writeBigUInt64BE(BigInt(length), 2);
-    return bytes; // mask of zeros: the payload goes as it is
+    return bytes;
   };
   return {
     socket,

@@ -72,6 +72,7 @@ describe('agent hub over TLS', () => {
 
   it('the built agent, a process given LATENT_HUB_FINGERPRINT, attaches and runs a command', async () => {
     hub = await createAgentHub({ tls: { selfSigned: true } });
+    expect(hub.url).toMatch(/^wss:\/\//);
     const provider = new ProcessProvider({
       hubUrl: hub.url,
       command: builtAgent(),
