@@ -15,6 +15,9 @@
  * import { createAgentHub, ProcessProvider } from 'latent-workers/process';
  * const hub = await createAgentHub(); // 127.0.0.1, a free port
  * const provider = new ProcessProvider({ hubUrl: hub.url });
+ * // Agents on other machines: TLS, with a certificate they pin by its fingerprint.
+ * const remote = await createAgentHub({ host: '0.0.0.0', tls: { selfSigned: true } });
+ * // remote.url is wss://<this host name>:<port>; give the agents remote.fingerprint.
  * ```
  * @module
  */
@@ -34,9 +37,12 @@ export {
 } from './runtime/exec.js';
 export {
   createAgentHub,
+  type AdvertisedUrl,
   type AgentHub,
   type AgentHubOptions,
-  type HubWorker
+  type HubTlsOptions,
+  type HubWorker,
+  type LockoutOptions
 } from './runtime/hub/createAgentHub.js';
 export type * from './runtime/hub/events.js';
 export { CloseCode } from './protocol.js';

@@ -81,6 +81,19 @@ describe('the package entries', () => {
     for (const demoOnly of DEMO_ONLY) expect(loaded.packages).not.toContain(demoOnly);
   });
 
+  it('selfsigned is loaded by a hub that makes its certificate, not by an entry', async () => {
+    for (const entry of ['latent-workers', 'latent-workers/process']) {
+      expect((await load(entry)).packages).not.toContain('selfsigned');
+    }
+    const tlsHub = join(project, 'tls-hub.mjs');
+    writeFileSync(
+      tlsHub,
+      "import { createAgentHub } from 'latent-workers/process';\n" +
+        'await (await createAgentHub({ tls: { selfSigned: true } })).close();\n'
+    );
+    expect((await load(tlsHub)).packages).toContain('selfsigned');
+  });
+
   it('the recorder sees what an entry loads: the root loads xstate and ws, the demo commander', async () => {
     expect([...(await load('latent-workers')).packages]).toEqual(
       expect.arrayContaining(['xstate', 'ws'])

@@ -41,7 +41,11 @@ export class AgentConnection implements Connection, CommandRunner {
   #lost: LatentWorkerConnectionLost | undefined;
   #awaitingPong = false;
   #missedPongs = 0;
+  /** When the agent last answered a ping (`performance.now()`). */
+  #lastPong: number | undefined;
   #pongWaiters: Array<() => void> = [];
+  /** The duplicate check's ping in flight, shared by the checks made meanwhile. */
+  #alive: Promise<boolean> | undefined;
   /** While the worker decides on the attach, the hub answers the agent itself. */
   #held = false;
 
@@ -50,6 +54,7 @@ export class AgentConnection implements Connection, CommandRunner {
     this.worker = worker;
     this.remote = remote;
     socket.on('pong', () => {
+      this.#lastPong = performance.now();
       this.#awaitingPong = false;
       this.#missedPongs = 0;
       const waiters = this.#pongWaiters;
@@ -142,18 +147,27 @@ export class AgentConnection implements Connection, CommandRunner {
     return true;
   }
 
-  /** Pings now; true when the pong arrives within `timeout` ms (Buildbot's duplicate check). */
-  answersPing(timeout: number): Promise<boolean> {
+  /**
+   * Whether the agent still answers pings (Buildbot's duplicate check): true at once when it
+   * answered one within the last `period` ms, else whether it answers a ping within `period`.
+   * Checks made while that ping is out share it, so that an agent redialling as a duplicate
+   * costs the live one no more than a ping per period.
+   */
+  answersPing(period: number): Promise<boolean> {
     // A socket already closing (e.g. released by the worker) cannot answer any more.
     if (this.#lost || this.socket.readyState !== this.socket.OPEN) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeout);
+    if (this.#lastPong !== undefined && performance.now() - this.#lastPong < period) {
+      return Promise.resolve(true);
+    }
+    this.#alive ??= new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), period);
       this.#pongWaiters.push(() => {
         clearTimeout(timer);
         resolve(this.#lost === undefined);
       });
       this.socket.ping();
-    });
+    }).finally(() => (this.#alive = undefined));
+    return this.#alive;
   }
 
   #settle(id: number, running: RunningCommand): void {

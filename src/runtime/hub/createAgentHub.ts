@@ -1,10 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import { Subject, type Observable } from 'rxjs';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { LatentWorker } from '../createLatentWorker.js';
+import { Admission, remoteOf } from './admission.js';
 import { AgentConnection } from './agentConnection.js';
-import type { HubEvent } from './events.js';
-import { resolveHubOptions, type AgentHubOptions, type ResolvedHubOptions } from './hubOptions.js';
+import type { HubEvent, RefusalCause } from './events.js';
+import {
+  checkAdvertisedUrl,
+  resolveHubOptions,
+  type AgentHubOptions,
+  type ResolvedHubOptions
+} from './hubOptions.js';
+import { advertisedUrl } from './hubUrl.js';
+import { Lockout } from './lockout.js';
+import { servedCertificate } from './tls.js';
 import {
   CloseCode,
   closeReason,
@@ -14,7 +23,15 @@ import {
   type Welcome
 } from '../../protocol.js';
 
-export type { AgentHubOptions } from './hubOptions.js';
+export type { AgentHubOptions, HubTlsOptions, LockoutOptions } from './hubOptions.js';
+export type { AdvertisedUrl } from './hubUrl.js';
+
+/** Closes a connection that did not attach: `reason` goes to the event, `told` to the agent. */
+type Refuse = (code: number, cause: RefusalCause, reason: string, told?: string) => void;
+
+/** What an agent that failed to authenticate is told, whatever the reason. */
+const AUTHENTICATION_FAILED = 'authentication failed';
+const TRY_LATER = 'too many failed authentications: try again later';
 
 /** What the hub needs of a worker: its name, its password check and its attach/detach. */
 export type HubWorker = Pick<
@@ -28,9 +45,16 @@ export type HubWorker = Pick<
  * keeps it alive with heartbeats, and gives builds a `CommandRunner` through it.
  */
 export interface AgentHub {
-  /** `ws://host:port`, for the instances to dial. */
+  /** The URL the instances dial (`advertisedUrl`), `ws://` or `wss://`. */
   readonly url: string;
   readonly port: number;
+  /**
+   * The SHA-256 fingerprint of the certificate the hub serves (`AB:CD:...`), for the agents to
+   * pin (`LATENT_HUB_FINGERPRINT`); `undefined` without `tls`.
+   */
+  readonly fingerprint: string | undefined;
+  /** Connections accepted and not attached to a worker yet (at most `maxPendingConnections`). */
+  readonly pendingConnections: number;
   /** Accept agents for this worker. Names are unique within a hub. */
   add(worker: HubWorker): void;
   readonly events$: Observable<HubEvent>;
@@ -38,11 +62,15 @@ export interface AgentHub {
   close(): Promise<void>;
 }
 
-/** Starts a hub and resolves once it listens. */
+/**
+ * Starts a hub and resolves once it listens (and, with `tls: { selfSigned: true }`, has made
+ * its certificate). Rejects with a `TypeError` naming the option that is wrong, and for a
+ * `host` beyond loopback without `tls` unless `allowPlaintext`.
+ */
 export async function createAgentHub(options: AgentHubOptions = {}): Promise<AgentHub> {
   const hub = new AgentHubServer(resolveHubOptions(options));
   try {
-    await hub.listening;
+    await hub.start();
   } catch (error) {
     await hub.close(); // its heartbeat timer would keep the process alive
     throw error;
@@ -52,41 +80,60 @@ export async function createAgentHub(options: AgentHubOptions = {}): Promise<Age
 
 class AgentHubServer implements AgentHub {
   readonly events$: Observable<HubEvent>;
-  readonly listening: Promise<void>;
   readonly #options: ResolvedHubOptions;
-  readonly #server: WebSocketServer;
+  readonly #admission: Admission;
+  readonly #lockout: Lockout;
   readonly #events = new Subject<HubEvent>();
   readonly #workers = new Map<string, HubWorker>();
   /** The attached connection of each worker, and of each socket. */
   readonly #live = new Map<string, AgentConnection>();
   readonly #connections = new Map<WebSocket, AgentConnection>();
   readonly #heartbeat: NodeJS.Timeout;
+  #url = '';
+  #fingerprint: string | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(options: ResolvedHubOptions) {
     this.#options = options;
     this.events$ = this.#events.asObservable();
-    this.#server = new WebSocketServer({
-      host: options.host,
-      port: options.port,
-      maxPayload: options.maxMessageBytes
-    });
-    this.listening = new Promise((resolve, reject) => {
-      this.#server.once('listening', resolve);
-      this.#server.once('error', reject);
-    });
-    this.#server.on('connection', (socket, request) => this.#greet(socket, request));
+    this.#lockout = new Lockout(options.lockout);
+    this.#admission = new Admission(
+      { ...options, tls: options.tls !== undefined },
+      {
+        upgraded: (socket, request) => this.#greet(socket, request),
+        dropped: (remote, cause) => this.#emit({ type: 'dropped', remote, cause }),
+        acceptFailed: ({ code, message }) => this.#emit({ type: 'acceptFailed', code, message })
+      }
+    );
     this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatInterval);
   }
 
+  /** Listens, then settles the URL and, for TLS, the certificate (made for that URL's host). */
+  async start(): Promise<void> {
+    const { host, port, tls } = this.#options;
+    await this.#admission.listen(port, host);
+    this.#url = advertisedUrl(this.#options.advertisedUrl, { host, port: this.port }, !!tls);
+    checkAdvertisedUrl(this.#options, this.#url);
+    if (!tls) return;
+    const served = await servedCertificate(tls, new URL(this.#url).hostname);
+    this.#admission.secureContext = served.context;
+    this.#fingerprint = served.fingerprint;
+  }
+
   get port(): number {
-    const address = this.#server.address();
-    return typeof address === 'object' && address !== null ? address.port : this.#options.port;
+    return this.#admission.port ?? this.#options.port;
   }
 
   get url(): string {
-    const { host } = this.#options;
-    return `ws://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    return this.#url;
+  }
+
+  get fingerprint(): string | undefined {
+    return this.#fingerprint;
+  }
+
+  get pendingConnections(): number {
+    return this.#admission.pending;
   }
 
   add(worker: HubWorker): void {
@@ -106,17 +153,16 @@ class AgentHubServer implements AgentHub {
     for (const connection of this.#connections.values()) {
       this.#drop(connection, CloseCode.goingAway, 'the hub is shutting down');
     }
-    for (const socket of this.#server.clients) socket.terminate();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#admission.close();
     this.#events.complete();
   }
 
   /** A new socket: it must say a valid hello in time, then it belongs to its worker. */
   #greet(socket: WebSocket, request: IncomingMessage): void {
-    const remote = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
+    const remote = remoteOf(request.socket);
     let verdict: 'pending' | 'checking' | 'refused' | 'attached' = 'pending';
     let claimed: string | undefined;
-    const refuse = (code: number, reason: string) => {
+    const refuse: Refuse = (code, cause, reason, told = reason) => {
       if (verdict === 'refused' || verdict === 'attached') return;
       verdict = 'refused';
       clearTimeout(timer);
@@ -124,29 +170,31 @@ class AgentHubServer implements AgentHub {
         type: 'refused',
         remote,
         code,
+        cause,
         reason,
         ...(claimed ? { worker: claimed } : {})
       });
-      socket.close(code, closeReason(reason));
+      socket.close(code, closeReason(told));
     };
     const { helloTimeout } = this.#options;
     const timer = setTimeout(
-      () => refuse(CloseCode.helloTimeout, `no hello within ${helloTimeout} ms`),
+      () => refuse(CloseCode.helloTimeout, 'helloTimeout', `no hello within ${helloTimeout} ms`),
       helloTimeout
     );
     socket.on('error', (error: Error & { code?: string }) => {
       // ws closes the socket itself after a protocol error (1002) or an oversized frame (1009).
-      const code = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CloseCode.tooBig : 1002;
+      const tooBig = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+      const code = tooBig ? CloseCode.tooBig : 1002;
       const connection = this.#connections.get(socket);
       if (connection) this.#drop(connection, code, error.message);
-      else refuse(code, error.message);
+      else refuse(code, tooBig ? 'tooBig' : 'protocolError', error.message);
     });
     socket.on('close', (code, reason) => {
       clearTimeout(timer);
       const connection = this.#connections.get(socket);
       const text = reason.toString() || 'closed by the agent';
       if (connection) this.#drop(connection, code, text);
-      else refuse(code, `${text} before attaching`);
+      else refuse(code, 'closed', `${text} before attaching`);
     });
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const message = isBinary ? undefined : parseAgentMessage(rawText(data));
@@ -157,11 +205,11 @@ class AgentHubServer implements AgentHub {
         socket.close(CloseCode.malformed, 'malformed message');
         this.#drop(connection, CloseCode.malformed, 'malformed message');
       } else if (verdict !== 'pending' || message?.type !== 'hello') {
-        refuse(CloseCode.malformed, 'the first message must be a hello, alone');
+        refuse(CloseCode.malformed, 'malformed', 'the first message must be a hello, alone');
       } else {
         verdict = 'checking';
         claimed = message.worker;
-        void this.#authenticate(socket, message, remote, refuse).then((attached) => {
+        void this.#authenticate(socket, request, message, refuse).then((attached) => {
           if (!attached) return;
           verdict = 'attached';
           clearTimeout(timer);
@@ -172,36 +220,51 @@ class AgentHubServer implements AgentHub {
 
   async #authenticate(
     socket: WebSocket,
+    request: IncomingMessage,
     hello: { version: number; worker: string; password: string },
-    remote: string,
-    refuse: (code: number, reason: string) => void
+    refuse: Refuse
   ): Promise<boolean> {
     const name = hello.worker;
     if (hello.version !== PROTOCOL_VERSION) {
       refuse(
         CloseCode.malformed,
+        'malformed',
         `protocol ${hello.version} not spoken (hub: ${PROTOCOL_VERSION})`
       );
       return false;
     }
+    const remote = remoteOf(request.socket);
+    const address = request.socket.remoteAddress ?? remote;
+    const lock = this.#lockout.lockOf(address, name);
+    if (lock) {
+      const { scope, key, duration } = lock;
+      const reason = `${scope} ${key} locked out for ${Math.ceil(duration)} ms`;
+      refuse(CloseCode.tryLater, 'lockedOut', reason, TRY_LATER);
+      return false;
+    }
     const worker = this.#workers.get(name);
-    if (!worker) {
-      refuse(CloseCode.unauthorized, `unknown worker ${name}`);
+    if (!worker?.checkPassword(hello.password)) {
+      const [cause, reason] = worker
+        ? (['wrongPassword', `wrong password for worker ${name}`] as const)
+        : (['unknownWorker', `unknown worker ${name}`] as const);
+      refuse(CloseCode.unauthorized, cause, reason, AUTHENTICATION_FAILED);
+      for (const locked of this.#lockout.failed(address, name)) {
+        this.#emit({ type: 'lockedOut', remote, ...locked });
+      }
       return false;
     }
-    if (!worker.checkPassword(hello.password)) {
-      refuse(CloseCode.unauthorized, `wrong password for worker ${name}`);
-      return false;
-    }
-    const current = this.#live.get(name);
-    if (current) {
-      // Buildbot's rule: the first connection wins while it still answers a ping.
-      if (await current.answersPing(this.#options.heartbeatInterval)) {
-        refuse(CloseCode.duplicate, `worker ${name} is already connected from ${current.remote}`);
+    this.#lockout.succeeded(address, name);
+    // Buildbot's rule: the first connection wins while it still answers a ping.
+    for (let live = this.#live.get(name); live; live = this.#live.get(name)) {
+      if (await live.answersPing(this.#options.heartbeatInterval)) {
+        const reason = `worker ${name} is already connected from ${live.remote}`;
+        refuse(CloseCode.duplicate, 'duplicate', reason);
         return false;
       }
-      current.socket.terminate();
-      this.#drop(current, CloseCode.heartbeatMissed, 'replaced: no answer to a ping');
+      // Checks that shared the ping find the connection gone, or another one to check.
+      if (this.#live.get(name) !== live) continue;
+      live.socket.terminate();
+      this.#drop(live, CloseCode.heartbeatMissed, 'replaced: no answer to a ping');
     }
     if (socket.readyState !== socket.OPEN) return false;
     const connection = new AgentConnection(socket, name, remote);
@@ -209,11 +272,13 @@ class AgentHubServer implements AgentHub {
       connection.hold();
       worker.attached(connection);
     } catch (error) {
-      refuse(CloseCode.refused, error instanceof Error ? error.message : String(error));
+      const reason = error instanceof Error ? error.message : String(error);
+      refuse(CloseCode.refused, 'rejected', reason);
       return false;
     } finally {
       connection.release();
     }
+    this.#admission.attached(request);
     this.#live.set(name, connection);
     this.#connections.set(socket, connection);
     const welcome: Welcome = {
@@ -226,6 +291,7 @@ class AgentHubServer implements AgentHub {
   }
 
   #beat(): void {
+    this.#lockout.sweep();
     for (const connection of this.#connections.values()) {
       if (connection.heartbeat()) continue;
       connection.socket.terminate();

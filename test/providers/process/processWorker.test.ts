@@ -86,9 +86,16 @@ describe('process provider with real agents', () => {
     });
     const refused = next(world.hub.events$, (event) => event.type === 'refused');
     const error = await world.worker.substantiate().catch((e: unknown) => e);
-    await expect(refused).resolves.toMatchObject({ code: 4401, worker: 'w1' });
+    await expect(refused).resolves.toMatchObject({
+      code: 4401,
+      worker: 'w1',
+      cause: 'wrongPassword'
+    });
     expect(error).toBeInstanceOf(LatentWorkerFailedToSubstantiate);
     expect(error).toMatchObject({ reason: 'crashed' });
-    expect((error as Error).message).toMatch(/exited with code 3: .*wrong password for worker w1/);
+    // The agent is told no more than an unknown worker would be.
+    expect((error as Error).message).toMatch(
+      /exited with code 3: .*authentication failed \(4401\)/
+    );
   });
 });

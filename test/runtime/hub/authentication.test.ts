@@ -1,20 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../../src/protocol.js';
-import { attachAgent, closed, dial, hello, hubWorld, next, type HubWorld } from './support.js';
+import { attachAgent, closed, hubWorld, next, refusal, type HubWorld } from './support.js';
 
 let world: HubWorld | undefined;
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-/** Dials, says hello, and returns how the hub closed the socket. */
-async function refusal(url: string, worker: string, password: string) {
-  const socket = await dial(url);
-  const ended = closed(socket);
-  hello(socket, worker, password);
-  return ended;
-}
 
 describe('agent hub: who may attach', () => {
   it('listens on loopback on a free port and reports it', async () => {
@@ -37,21 +29,34 @@ describe('agent hub: who may attach', () => {
     const { password, up } = await world.substantiate();
     await expect(refusal(world.hub.url, 'w1', `${password}x`)).resolves.toEqual({
       code: CloseCode.unauthorized,
-      reason: 'wrong password for worker w1'
+      reason: 'authentication failed'
     });
-    expect(world.hubEvents).toMatchObject([{ type: 'refused', worker: 'w1', code: 4401 }]);
+    // The operator learns what the agent is not told.
+    expect(world.hubEvents).toEqual([
+      {
+        type: 'refused',
+        remote: expect.stringMatching(/^127\.0\.0\.1:\d+$/) as string,
+        worker: 'w1',
+        code: 4401,
+        cause: 'wrongPassword',
+        reason: 'wrong password for worker w1'
+      }
+    ]);
     expect(world.worker.status.state).toBe('substantiating');
     // The real agent still gets in.
     await attachAgent(world.hub.url, 'w1', password);
     await expect(up).resolves.toBe(true);
   });
 
-  it('an unknown worker is refused with 4404', async () => {
+  it('an unknown worker is told exactly what a wrong password is: 4401, authentication failed', async () => {
     world = await hubWorld();
     await expect(refusal(world.hub.url, 'nobody', 'pw')).resolves.toEqual({
       code: CloseCode.unauthorized,
-      reason: 'unknown worker nobody'
+      reason: 'authentication failed'
     });
+    expect(world.hubEvents).toMatchObject([
+      { type: 'refused', worker: 'nobody', cause: 'unknownWorker', reason: 'unknown worker nobody' }
+    ]);
   });
 
   it('a worker that is not substantiating has no live password: 4401', async () => {

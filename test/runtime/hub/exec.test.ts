@@ -1,14 +1,13 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  isCommandRunner,
   LatentWorkerConnectionLost,
   LatentWorkerError,
   type CommandRunner
 } from '../../../src/index.js';
-import { startAgent, type Agent } from '../../../src/agent/agent.js';
+import type { Agent } from '../../../src/agent/agent.js';
 import { isAlive } from './processes.js';
-import { hubWorld, next, type HubWorld } from './support.js';
+import { hubWorld, next, realAgent, type HubWorld } from './support.js';
 
 let world: HubWorld | undefined;
 let agent: Agent | undefined;
@@ -23,18 +22,9 @@ const node = process.execPath;
 /** A hub, and the real agent code running in this process, attached as w1. */
 async function connected(): Promise<CommandRunner> {
   world = await hubWorld();
-  const { password, up } = await world.substantiate();
-  agent = startAgent({
-    hubUrl: world.hub.url,
-    worker: 'w1',
-    password,
-    giveUpAfter: 5_000,
-    commandEnv: process.env
-  });
-  await up;
-  const connection = world.worker.connection;
-  if (!isCommandRunner(connection)) throw new Error('not a command runner');
-  return connection;
+  let runner: CommandRunner;
+  ({ agent, runner } = await realAgent(world));
+  return runner;
 }
 
 describe('remote commands through the hub', () => {
@@ -127,8 +117,10 @@ describe('remote commands through the hub', () => {
     const runner = await connected();
     const run = runner.exec(node, ['-e', 'console.log("started"); setInterval(() => {}, 1000)']);
     await next(run.output$, () => true);
+    // Watched before the close, which waits for the sockets to close after failing the command.
+    const lost = expect(run).rejects.toBeInstanceOf(LatentWorkerConnectionLost);
     await world!.hub.close(); // the connection goes away under the command
-    await expect(run).rejects.toBeInstanceOf(LatentWorkerConnectionLost);
+    await lost;
     await expect(runner.exec(node, ['-e', ''])).rejects.toBeInstanceOf(LatentWorkerConnectionLost);
     expect(world!.worker.status.connected).toBe(false);
   });
