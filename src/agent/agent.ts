@@ -52,7 +52,7 @@ export type AgentExitCode = (typeof AgentExitCode)[keyof typeof AgentExitCode];
 
 export interface Agent {
   readonly done: Promise<AgentExit>;
-  /** Kill the running commands, leave the hub and end with code 0. */
+  /** Kill the running commands, leave the hub and end with code 0. Idempotent. */
   stop(): Promise<AgentExit>;
   /** SIGKILL to every running command's process group, at once: for the process's exit. */
   killCommandsNow(): void;
@@ -79,12 +79,14 @@ const LOW_WATER_BYTES = 1024 * 1024;
  * again after a lost connection until the hub sends it away or `giveUpAfter` passes without a
  * welcome (so an orphaned instance does not run for ever). Only a welcome counts as reaching
  * the hub: a refused duplicate or a locked-out agent backs off and gives up like an unreachable
- * one. Losing the hub kills the running commands: nobody is left to report to.
+ * one. Losing the hub kills the running commands: nobody is left to report to. `done` settles
+ * once the commands are gone too.
  */
 export function startAgent(options: AgentOptions): Agent {
   const log = options.log ?? (() => undefined);
   const pinned = options.fingerprint?.toUpperCase();
   let stopping = false;
+  let stopped: Promise<AgentExit> | undefined;
   let socket: WebSocket | undefined;
   let wake: () => void = () => undefined;
   /** The commands of every session, until they have ended. */
@@ -208,20 +210,25 @@ export function startAgent(options: AgentOptions): Agent {
     }
   };
 
-  const done = run();
+  const killAll = () => Promise.all([...sessions].map((commands) => commands.killAll()));
+  const done = run().then(async (exit) => (await killAll(), exit));
   return {
     done,
-    async stop() {
-      stopping = true;
-      wake();
-      await Promise.all([...sessions].map((commands) => commands.killAll()));
-      const last = socket;
-      last?.close(1000, 'agent stopping');
-      // A hub that does not answer the close must not hold the agent up.
-      const timer = setTimeout(() => last?.terminate(), 1_000);
-      const exit = await done;
-      clearTimeout(timer);
-      return exit;
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        wake();
+        // Killed before the socket closes: their exits still reach the hub.
+        await killAll();
+        const last = socket;
+        last?.close(1000, 'agent stopping');
+        // A hub that does not answer the close must not hold the agent up.
+        const timer = setTimeout(() => last?.terminate(), 1_000);
+        const exit = await done;
+        clearTimeout(timer);
+        return exit;
+      })();
+      return stopped;
     },
     killCommandsNow: () => sessions.forEach((commands) => commands.killAllNow())
   };

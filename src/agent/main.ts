@@ -54,8 +54,10 @@ const agent = startAgent({ ...options, log });
 // Whatever ends this process, its commands end with it (SIGKILL cannot be caught: the
 // provider's stop kills the commands' groups too).
 process.on('exit', () => agent.killCommandsNow());
+// `on`, not `once`: a second signal during the stop must not kill the agent by default,
+// before it has killed its commands.
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => void agent.stop());
+  process.on(signal, () => void agent.stop());
 }
 const exit = await agent.done;
 log(exit.reason);
