@@ -184,6 +184,33 @@ describe('ProcessProvider', () => {
     expect(provider.pidOf('w1')).toBeUndefined();
   });
 
+  // Found by their environment in /proc: Linux only (elsewhere the leader's group only).
+  it.runIf(process.platform === 'linux')(
+    "a stop ends the instance's processes in other groups, also once the leader is gone",
+    async () => {
+      // The leader starts a reporting process in a group of its own, as the agent does a command.
+      const [reporter, ...args] = reports.command(1);
+      const leader = `require('child_process').spawn(${JSON.stringify(reporter)}, ${JSON.stringify(args)}, { detached: true, stdio: 'ignore' }); setInterval(() => {}, 1000)`;
+      const { provider, spawned } = watched({
+        stopGracePeriod: 300,
+        command: [node, '-e', leader]
+      });
+      // The same instance name under another hub: another orchestrator's, left alone.
+      const other = watched({ hubUrl: 'ws://127.0.0.1:10' }).provider;
+      await provider.startInstance(startOf(ref()));
+      const members = (await reports.setUp(2)).map((report) => report.pid);
+      await other.startInstance(startOf(ref()));
+      const [bystander] = await reports.setUp(3).then((all) => all.slice(2));
+      process.kill(spawned()[0]!, 'SIGKILL');
+      const gone = reports.gone(members);
+      await provider.stopInstance(stopOf(ref()));
+      await expect(reports.ignored(2)).resolves.toHaveLength(2); // SIGTERM, then SIGKILL
+      await gone;
+      expect(isAlive(bystander!.pid)).toBe(true);
+      await other.stopInstance(stopOf(ref(), true));
+    }
+  );
+
   it('a start issued twice for one instance name adopts its process', async () => {
     const { provider, spawned } = watched();
     const [first, second] = await Promise.all([
