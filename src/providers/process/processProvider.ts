@@ -16,6 +16,12 @@ export interface ProcessProviderOptions<P = Record<string, unknown>> {
   /** The agent hub's URL, handed to each instance as `LATENT_HUB_URL`. */
   hubUrl: string;
   /**
+   * The SHA-256 fingerprint of a `wss://` hub's certificate (`AB:CD:…`), handed to each
+   * instance as `LATENT_HUB_FINGERPRINT`: the agent then talks to the hub that shows this
+   * certificate, self-signed or not, and to no other. The agent checks its form.
+   */
+  hubFingerprint?: string;
+  /**
    * The program to start, as argv; a function picks one per start.
    * @default the package's `latent-agent` under this Node
    */
@@ -56,9 +62,10 @@ interface Entry {
 /**
  * The embedded default provider: each instance is a local process (by default `latent-agent`),
  * started in a process group of its own whose leader's pid is the `instanceId`. Its
- * environment carries the connection details, `LATENT_HUB_URL`, `LATENT_WORKER_NAME` and
- * `LATENT_WORKER_PASSWORD`, and the instance's identity, `LATENT_INSTANCE_NAME` and
- * `LATENT_LABELS` (the labels as a JSON object), so that its processes can be found again.
+ * environment carries the connection details, `LATENT_HUB_URL`, `LATENT_WORKER_NAME`,
+ * `LATENT_WORKER_PASSWORD` and, when set, `LATENT_HUB_FINGERPRINT`, and the instance's
+ * identity, `LATENT_INSTANCE_NAME` and `LATENT_LABELS` (the labels as a JSON object), so that
+ * its processes can be found again.
  *
  * A stop ends the instance's processes: the leader's group and, on Linux, the group of every
  * process of this user whose environment carries the instance's `LATENT_INSTANCE_NAME` and this
@@ -136,7 +143,7 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
   }
 
   async #spawn(ctx: StartContext<P>): Promise<Entry> {
-    const { command = AGENT_COMMAND, cwd, env, stderrLines = 20 } = this.#options;
+    const { command = AGENT_COMMAND, cwd, env, hubFingerprint, stderrLines = 20 } = this.#options;
     const argv = typeof command === 'function' ? command(ctx) : command;
     const { workerName, instanceName } = ctx;
     let instance: ProcessInstance;
@@ -148,6 +155,7 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
           ...process.env,
           ...env,
           LATENT_HUB_URL: this.#options.hubUrl,
+          ...(hubFingerprint !== undefined ? { LATENT_HUB_FINGERPRINT: hubFingerprint } : {}),
           LATENT_WORKER_NAME: workerName,
           LATENT_WORKER_PASSWORD: ctx.password,
           LATENT_INSTANCE_NAME: instanceName,

@@ -110,6 +110,18 @@ describe('ProcessProvider', () => {
     await provider.stopInstance(stopOf(instance, true));
   });
 
+  it('hands a hub fingerprint to the instance as LATENT_HUB_FINGERPRINT', async () => {
+    const hubFingerprint = Array(32).fill('AB').join(':');
+    const { provider } = watched({ hubUrl: 'wss://hub.example:9000', hubFingerprint });
+    await provider.startInstance(startOf(ref()));
+    const [report] = await reports.setUp();
+    expect(report!.env).toMatchObject({
+      LATENT_HUB_URL: 'wss://hub.example:9000',
+      LATENT_HUB_FINGERPRINT: hubFingerprint
+    });
+    await provider.stopInstance(stopOf(ref(), true));
+  });
+
   it('reports the process good while it runs, bad once stopped', async () => {
     const { provider } = watched();
     await provider.startInstance(startOf(ref()));
