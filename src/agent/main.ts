@@ -2,7 +2,7 @@
  * `latent-agent`: the program a worker's instance runs, on this machine or any other. It dials
  * the agent hub as the worker named by `--name`/`LATENT_WORKER_NAME` with the password of the
  * current start (`LATENT_WORKER_PASSWORD`; a `--password` flag is visible in `ps`), runs the
- * commands the hub sends, and ends as `AgentExitCode` says. The README documents it for users.
+ * commands the hub sends, and ends as `AgentExitCode` says. Its `--help` (`USAGE`) is its manual.
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
