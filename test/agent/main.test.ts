@@ -68,7 +68,9 @@ describe('latent-agent, the program', () => {
   });
 
   it('--help shows the usage and --version the version of the package, both exit 0', async () => {
-    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const { version } = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8')
+    ) as { version: string };
     await expect(runProgram(['--help'])).resolves.toMatchObject({
       code: 0,
       output: expect.stringContaining('--give-up-after <seconds>') as string
