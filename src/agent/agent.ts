@@ -52,7 +52,7 @@ export type AgentExitCode = (typeof AgentExitCode)[keyof typeof AgentExitCode];
 
 export interface Agent {
   readonly done: Promise<AgentExit>;
-  /** Kill the running commands, leave the hub and end with code 0. */
+  /** Kill the running commands, leave the hub and end with code 0. Idempotent. */
   stop(): Promise<AgentExit>;
   /** SIGKILL to every running command's process group, at once: for the process's exit. */
   killCommandsNow(): void;
@@ -79,18 +79,21 @@ const LOW_WATER_BYTES = 1024 * 1024;
  * again after a lost connection until the hub sends it away or `giveUpAfter` passes without a
  * welcome (so an orphaned instance does not run for ever). Only a welcome counts as reaching
  * the hub: a refused duplicate or a locked-out agent backs off and gives up like an unreachable
- * one. Losing the hub kills the running commands: nobody is left to report to.
+ * one. Losing the hub kills the running commands: nobody is left to report to. `done` settles
+ * once the commands are gone too.
  */
 export function startAgent(options: AgentOptions): Agent {
   const log = options.log ?? (() => undefined);
   const pinned = options.fingerprint?.toUpperCase();
   let stopping = false;
+  let stopped: Promise<AgentExit> | undefined;
   let socket: WebSocket | undefined;
   let wake: () => void = () => undefined;
   /** The commands of every session, until they have ended. */
   const sessions = new Set<LocalCommands>();
 
-  const session = () =>
+  /** One connection, until it closes; unwelcomed at `deadline`, it is cut. */
+  const session = (deadline: number) =>
     new Promise<Session>((resolve) => {
       const ws = new WebSocket(options.hubUrl, {
         handshakeTimeout: Math.min(options.giveUpAfter, 10_000),
@@ -98,12 +101,15 @@ export function startAgent(options: AgentOptions): Agent {
         ...(pinned ? { rejectUnauthorized: false } : {})
       });
       socket = ws;
-      let welcomed = false;
+      let heartbeat: number | undefined;
       let wrongCertificate: string | undefined;
+      // A hub that accepts the socket but never welcomes (a duplicate held for its ping check,
+      // a stalled peer) must not keep the agent past its give-up time.
+      const patience = setTimeout(() => ws.terminate(), Math.max(0, deadline - Date.now()));
       let silence: NodeJS.Timeout | undefined;
-      const listen = (interval: number) => {
+      const listen = () => {
         clearTimeout(silence);
-        silence = setTimeout(() => ws.terminate(), interval * SILENT_HEARTBEATS);
+        if (heartbeat) silence = setTimeout(() => ws.terminate(), heartbeat * SILENT_HEARTBEATS);
       };
       // Backpressure: a chatty command must not buffer unbounded output in the agent.
       const send = (message: AgentMessage) => {
@@ -132,24 +138,26 @@ export function startAgent(options: AgentOptions): Agent {
           password: options.password
         })
       );
+      ws.on('ping', listen);
       ws.on('message', (data, isBinary) => {
         const message = isBinary ? undefined : parseHubMessage(rawText(data));
-        if (message?.type === 'welcome') {
-          welcomed = true;
+        if (message?.type === 'welcome' && heartbeat === undefined) {
+          heartbeat = message.heartbeatInterval;
+          clearTimeout(patience);
+          listen();
           log(`connected to ${options.hubUrl}`);
-          listen(message.heartbeatInterval);
-          ws.on('ping', () => listen(message.heartbeatInterval));
-        } else if (message?.type === 'exec' && welcomed) commands.run(message);
-        else if (message?.type === 'kill' && welcomed) commands.kill(message.id);
+        } else if (message?.type === 'exec' && heartbeat) commands.run(message);
+        else if (message?.type === 'kill' && heartbeat) commands.kill(message.id);
         else ws.close(CloseCode.malformed, 'malformed message');
       });
       ws.on('error', (error) => log(`hub ${options.hubUrl}: ${error.message}`));
       ws.on('close', (code, reason) => {
+        clearTimeout(patience);
         clearTimeout(silence);
         // Commands of a lost connection have no one to report to.
         void commands.killAll().then(() => sessions.delete(commands));
         resolve({
-          welcomed,
+          welcomed: heartbeat !== undefined,
           code,
           reason: reason.toString(),
           ...(wrongCertificate ? { wrongCertificate } : {})
@@ -161,7 +169,7 @@ export function startAgent(options: AgentOptions): Agent {
     let lastContact = Date.now();
     let backoff = FIRST_BACKOFF_MS;
     for (;;) {
-      const ended = await session();
+      const ended = await session(lastContact + options.giveUpAfter);
       if (stopping) return { code: AgentExitCode.done, reason: 'stopped' };
       if (ended.wrongCertificate) {
         return {
@@ -180,8 +188,17 @@ export function startAgent(options: AgentOptions): Agent {
           reason: `the hub closed the connection: ${ended.reason} (${ended.code})`
         };
       }
-      const left = lastContact + options.giveUpAfter - Date.now();
-      if (left <= 0) {
+      // Waits out the backoff up to the deadline, never to dial with no time left.
+      const deadline = lastContact + options.giveUpAfter;
+      const left = deadline - Date.now();
+      if (left > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(backoff, left));
+          wake = () => (clearTimeout(timer), resolve());
+        });
+      }
+      if (stopping) return { code: AgentExitCode.done, reason: 'stopped' };
+      if (Date.now() >= deadline) {
         const seconds = options.giveUpAfter / 1000;
         const last = ended.code === 1006 ? '' : `; last answer: ${ended.reason} (${ended.code})`;
         return {
@@ -189,29 +206,29 @@ export function startAgent(options: AgentOptions): Agent {
           reason: `not welcomed by the hub at ${options.hubUrl} for ${seconds} s${last}`
         };
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(backoff, left));
-        wake = () => (clearTimeout(timer), resolve());
-      });
-      if (stopping) return { code: AgentExitCode.done, reason: 'stopped' };
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   };
 
-  const done = run();
+  const killAll = () => Promise.all([...sessions].map((commands) => commands.killAll()));
+  const done = run().then(async (exit) => (await killAll(), exit));
   return {
     done,
-    async stop() {
-      stopping = true;
-      wake();
-      await Promise.all([...sessions].map((commands) => commands.killAll()));
-      const last = socket;
-      last?.close(1000, 'agent stopping');
-      // A hub that does not answer the close must not hold the agent up.
-      const timer = setTimeout(() => last?.terminate(), 1_000);
-      const exit = await done;
-      clearTimeout(timer);
-      return exit;
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        wake();
+        // Killed before the socket closes: their exits still reach the hub.
+        await killAll();
+        const last = socket;
+        last?.close(1000, 'agent stopping');
+        // A hub that does not answer the close must not hold the agent up.
+        const timer = setTimeout(() => last?.terminate(), 1_000);
+        const exit = await done;
+        clearTimeout(timer);
+        return exit;
+      })();
+      return stopped;
     },
     killCommandsNow: () => sessions.forEach((commands) => commands.killAllNow())
   };

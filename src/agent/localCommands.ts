@@ -7,13 +7,15 @@ const KILL_GRACE_MS = 2_000;
 /**
  * The commands an agent runs for one connection to its hub. Each runs in a process group of
  * its own (`detached`), so that a kill reaches everything it started, in `env` plus the
- * command's own variables.
+ * command's own variables. Once {@link LocalCommands.killAll} was called, new commands are
+ * refused: a stopping agent or a lost connection starts nothing more.
  */
 export class LocalCommands {
   readonly #send: (message: AgentMessage) => void;
   readonly #env: NodeJS.ProcessEnv;
   readonly #running = new Map<number, ChildProcess>();
   readonly #ended = new Map<number, Promise<void>>();
+  #killed: Promise<void> | undefined;
 
   constructor(send: (message: AgentMessage) => void, env: NodeJS.ProcessEnv) {
     this.#send = send;
@@ -28,6 +30,10 @@ export class LocalCommands {
       this.#running.delete(id);
       this.#send({ type: 'exit', id, ...message });
     };
+    if (this.#killed) {
+      end({ exitCode: null, signal: null, error: 'the agent is stopping its commands' });
+      return;
+    }
     let child: ChildProcess;
     try {
       child = spawn(command, args, {
@@ -73,14 +79,23 @@ export class LocalCommands {
     setTimeout(() => signalGroup(group, 'SIGKILL'), KILL_GRACE_MS).unref();
   }
 
-  /** Kills every running command; resolves once they have ended (SIGKILL after the grace). */
-  async killAll(): Promise<void> {
+  /**
+   * Kills every running command: SIGTERM, SIGKILL to those still there after the grace.
+   * Resolves once they have ended or been sent the SIGKILL; calls after the first share it.
+   */
+  killAll(): Promise<void> {
+    this.#killed ??= this.#killAll();
+    return this.#killed;
+  }
+
+  async #killAll(): Promise<void> {
     const groups = this.#groups();
     for (const group of groups) signalGroup(group, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_GRACE_MS)));
     await Promise.race([Promise.all(this.#ended.values()), grace]);
     clearTimeout(timer);
+    // Every group signalled, also of the leaders that ended: members they left behind go too.
     for (const group of groups) signalGroup(group, 'SIGKILL');
   }
 

@@ -2,7 +2,7 @@
  * `latent-agent`: the program a worker's instance runs, on this machine or any other. It dials
  * the agent hub as the worker named by `--name`/`LATENT_WORKER_NAME` with the password of the
  * current start (`LATENT_WORKER_PASSWORD`; a `--password` flag is visible in `ps`), runs the
- * commands the hub sends, and ends as `AgentExitCode` says. The README documents it for users.
+ * commands the hub sends, and ends as `AgentExitCode` says. Its `--help` (`USAGE`) is its manual.
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -54,8 +54,10 @@ const agent = startAgent({ ...options, log });
 // Whatever ends this process, its commands end with it (SIGKILL cannot be caught: the
 // provider's stop kills the commands' groups too).
 process.on('exit', () => agent.killCommandsNow());
+// `on`, not `once`: a second signal during the stop must not kill the agent by default,
+// before it has killed its commands.
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => void agent.stop());
+  process.on(signal, () => void agent.stop());
 }
 const exit = await agent.done;
 log(exit.reason);

@@ -45,7 +45,8 @@ export type AgentSettings = Omit<AgentOptions, 'log'> & { onGiveUp?: string };
 const SECRETS = ['LATENT_WORKER_PASSWORD'];
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-const FINGERPRINT = /^[0-9A-F]{2}(?::[0-9A-F]{2}){31}$/;
+/** 32 bytes in hex, colon-separated or run together. */
+const FINGERPRINT = /^[0-9a-f]{2}(?:(?::[0-9a-f]{2}){31}|[0-9a-f]{62})$/i;
 
 /** The agent's options from its flags and environment; a `UsageError` says what is wrong. */
 export function agentSettings(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentSettings {
@@ -93,13 +94,14 @@ export function agentSettings(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentS
   };
 }
 
-/** `ab:cd:…` or bare hex, as the hub or `openssl x509 -fingerprint -sha256` print it. */
+/**
+ * `AB:CD:…` (what Node's `fingerprint256` and `openssl x509 -fingerprint -sha256` print), in
+ * either case, with or without the colons.
+ */
 function normalizeFingerprint(text: string | undefined): string | undefined {
   if (!text) return undefined;
-  const hex = text.replace(/:/g, '').toUpperCase();
-  const fingerprint = hex.match(/../g)?.join(':') ?? '';
-  if (!FINGERPRINT.test(fingerprint)) {
+  if (!FINGERPRINT.test(text)) {
     throw new UsageError(`the fingerprint must be a SHA-256 one, 32 hex bytes; got ${text}`);
   }
-  return fingerprint;
+  return text.replace(/:/g, '').toUpperCase().match(/../g)!.join(':');
 }

@@ -9,14 +9,6 @@ export interface ProcessExit {
 const STDERR_DRAIN_MS = 500;
 
 /**
- * After a SIGKILL forced by an aborted stop, how long to wait for the exit. SIGKILL cannot be
- * ignored, but a process in uninterruptible sleep (a hung disk or NFS mount) dies only once its
- * I/O returns, and the caller has already given up: long enough for the kernel to deliver the
- * kill and for stderr to drain, short enough to return promptly.
- */
-const KILL_WAIT_MS = 1_000;
-
-/**
  * One spawned instance: the leader of a new process group, with the tail of its stderr kept
  * for the health check's message.
  */
@@ -88,47 +80,5 @@ export class ProcessInstance {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
     const tail = this.#tail.filter((line) => line.trim() !== '').join('\n');
     return `process ${this.pid} ${how}${tail ? `: ${tail}` : ' (no stderr)'}`;
-  }
-
-  /**
-   * SIGTERM to the group, SIGKILL after `grace` ms; SIGKILL at once when `fast` or when `signal`
-   * aborts. Resolves with the exit, or with `undefined` when `signal` aborted and the exit was
-   * not seen within {@link KILL_WAIT_MS} of the SIGKILL.
-   */
-  async stop(options: {
-    grace: number;
-    fast: boolean;
-    signal: AbortSignal;
-  }): Promise<ProcessExit | undefined> {
-    if (this.#exit) return this.#exit;
-    const { grace, fast, signal } = options;
-    const kill = () => signalGroup(-this.pid, 'SIGKILL');
-    signalGroup(-this.pid, fast ? 'SIGKILL' : 'SIGTERM');
-    const graceTimer = fast ? undefined : setTimeout(kill, grace);
-    let onAbort!: () => void;
-    let waitTimer: NodeJS.Timeout | undefined;
-    const givenUp = new Promise<undefined>((resolve) => {
-      onAbort = () => {
-        kill();
-        waitTimer = setTimeout(() => resolve(undefined), KILL_WAIT_MS);
-      };
-    });
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await Promise.race([this.exited, givenUp]);
-    } finally {
-      clearTimeout(graceTimer);
-      clearTimeout(waitTimer);
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-}
-
-function signalGroup(group: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(group, signal);
-  } catch {
-    // ESRCH: already gone
   }
 }

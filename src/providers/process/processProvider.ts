@@ -8,22 +8,34 @@ import type {
   StartContext,
   StopContext
 } from '../provider.js';
+import { findProcessGroups } from './findProcessGroups.js';
 import { ProcessInstance, type ProcessExit } from './processInstance.js';
+import { stopGroups } from './stopGroups.js';
 
 export interface ProcessProviderOptions<P = Record<string, unknown>> {
   /** The agent hub's URL, handed to each instance as `LATENT_HUB_URL`. */
   hubUrl: string;
+  /**
+   * The SHA-256 fingerprint of a `wss://` hub's certificate (`AB:CD:…`), handed to each
+   * instance as `LATENT_HUB_FINGERPRINT`: the agent then talks to the hub that shows this
+   * certificate, self-signed or not, and to no other. The agent checks its form.
+   */
+  hubFingerprint?: string;
   /**
    * The program to start, as argv; a function picks one per start.
    * @default the package's `latent-agent` under this Node
    */
   command?: readonly string[] | ((ctx: StartContext<P>) => readonly string[]);
   cwd?: string;
-  /** Added to this process's environment (the connection details and identity are added last). */
+  /**
+   * Added to this process's environment (the connection details and identity are added last):
+   * e.g. `LATENT_GIVE_UP_AFTER` (seconds) or `LATENT_ON_GIVE_UP` for `latent-agent`.
+   */
   env?: Record<string, string>;
   /**
    * Time between SIGTERM and SIGKILL when stopping, ms. A fast stop, or one whose signal aborts,
-   * sends SIGKILL at once. @default 5_000
+   * sends SIGKILL at once. Longer than the agent's own (2 s), so that it can end its commands
+   * itself. @default 5_000
    */
   stopGracePeriod?: number;
   /** Lines of stderr kept to explain an early exit. @default 20 */
@@ -50,12 +62,21 @@ interface Entry {
 /**
  * The embedded default provider: each instance is a local process (by default `latent-agent`),
  * started in a process group of its own whose leader's pid is the `instanceId`. Its
- * environment carries the connection details, `LATENT_HUB_URL`, `LATENT_WORKER_NAME` and
- * `LATENT_WORKER_PASSWORD`, and the instance's identity, `LATENT_INSTANCE_NAME` and
- * `LATENT_LABELS` (the labels as a JSON object), so that its processes can be found again.
+ * environment carries the connection details, `LATENT_HUB_URL`, `LATENT_WORKER_NAME`,
+ * `LATENT_WORKER_PASSWORD` and, when set, `LATENT_HUB_FINGERPRINT`, and the instance's
+ * identity, `LATENT_INSTANCE_NAME` and `LATENT_LABELS` (the labels as a JSON object), so that
+ * its processes can be found again.
+ *
+ * A stop ends the instance's processes: the leader's group and, on Linux, the group of every
+ * process of this user whose environment carries the instance's `LATENT_INSTANCE_NAME` and this
+ * provider's `LATENT_HUB_URL`: the commands `latent-agent` ran, to which it hands its
+ * environment (without the password), even after the agent itself was killed with SIGKILL.
+ * The hub URL keeps apart orchestrators whose instances share names (the same owner and worker
+ * names). Elsewhere a stop reaches the leader's group only.
  *
  * Instances are keyed by `instanceName`: a start for an instance whose process still runs
- * adopts that process, and a stop of an instance that is unknown or already gone succeeds.
+ * adopts that process, and a stop of an instance that is unknown or already gone succeeds
+ * (after ending, on Linux, the processes that carry its name, whoever started them).
  */
 export class ProcessProvider<P = Record<string, unknown>> implements Provider<P> {
   readonly events$: Observable<ProcessEvent>;
@@ -89,18 +110,23 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
   async stopInstance({ instanceName, fast, signal }: StopContext): Promise<void> {
     await this.#spawning.get(instanceName)?.catch(() => undefined);
     const entry = this.#instances.get(instanceName);
-    if (!entry) return; // never started (spawn failed), or stopped already
-    const { instance } = entry;
+    const agent = entry?.instance;
+    const tags = { LATENT_INSTANCE_NAME: instanceName, LATENT_HUB_URL: this.#options.hubUrl };
+    const running = async () => {
+      const groups = new Set(await findProcessGroups(tags));
+      if (agent && !agent.exit) groups.add(agent.pid);
+      return [...groups];
+    };
     const grace = this.#options.stopGracePeriod ?? 5_000;
     const forget = () => {
-      if (this.#instances.get(instanceName) === entry) this.#instances.delete(instanceName);
+      if (entry && this.#instances.get(instanceName) === entry) {
+        this.#instances.delete(instanceName);
+      }
     };
-    if (await instance.stop({ grace, fast, signal })) return forget();
+    if (await stopGroups(running, { grace, fast, signal }, agent?.exited)) return forget();
     // Kept until it is seen gone, so that a stop issued again still finds it.
-    void instance.exited.then(forget);
-    throw new Error(
-      `ProcessProvider: process group ${instance.pid} of ${instanceName} outlived its SIGKILL`
-    );
+    void agent?.exited.then(forget);
+    throw new Error(`ProcessProvider: processes of ${instanceName} outlived their SIGKILL`);
   }
 
   checkInstance({ instanceName }: CheckContext): CheckResult {
@@ -117,7 +143,7 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
   }
 
   async #spawn(ctx: StartContext<P>): Promise<Entry> {
-    const { command = AGENT_COMMAND, cwd, env, stderrLines = 20 } = this.#options;
+    const { command = AGENT_COMMAND, cwd, env, hubFingerprint, stderrLines = 20 } = this.#options;
     const argv = typeof command === 'function' ? command(ctx) : command;
     const { workerName, instanceName } = ctx;
     let instance: ProcessInstance;
@@ -129,6 +155,7 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
           ...process.env,
           ...env,
           LATENT_HUB_URL: this.#options.hubUrl,
+          ...(hubFingerprint !== undefined ? { LATENT_HUB_FINGERPRINT: hubFingerprint } : {}),
           LATENT_WORKER_NAME: workerName,
           LATENT_WORKER_PASSWORD: ctx.password,
           LATENT_INSTANCE_NAME: instanceName,

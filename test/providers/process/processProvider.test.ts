@@ -110,6 +110,18 @@ describe('ProcessProvider', () => {
     await provider.stopInstance(stopOf(instance, true));
   });
 
+  it('hands a hub fingerprint to the instance as LATENT_HUB_FINGERPRINT', async () => {
+    const hubFingerprint = Array(32).fill('AB').join(':');
+    const { provider } = watched({ hubUrl: 'wss://hub.example:9000', hubFingerprint });
+    await provider.startInstance(startOf(ref()));
+    const [report] = await reports.setUp();
+    expect(report!.env).toMatchObject({
+      LATENT_HUB_URL: 'wss://hub.example:9000',
+      LATENT_HUB_FINGERPRINT: hubFingerprint
+    });
+    await provider.stopInstance(stopOf(ref(), true));
+  });
+
   it('reports the process good while it runs, bad once stopped', async () => {
     const { provider } = watched();
     await provider.startInstance(startOf(ref()));
@@ -183,6 +195,33 @@ describe('ProcessProvider', () => {
     expect(Date.now() - began).toBeLessThan(2_000); // not the minute of the grace period
     expect(provider.pidOf('w1')).toBeUndefined();
   });
+
+  // Found by their environment in /proc: Linux only (elsewhere the leader's group only).
+  it.runIf(process.platform === 'linux')(
+    "a stop ends the instance's processes in other groups, also once the leader is gone",
+    async () => {
+      // The leader starts a reporting process in a group of its own, as the agent does a command.
+      const [reporter, ...args] = reports.command(1);
+      const leader = `require('child_process').spawn(${JSON.stringify(reporter)}, ${JSON.stringify(args)}, { detached: true, stdio: 'ignore' }); setInterval(() => {}, 1000)`;
+      const { provider, spawned } = watched({
+        stopGracePeriod: 300,
+        command: [node, '-e', leader]
+      });
+      // The same instance name under another hub: another orchestrator's, left alone.
+      const other = watched({ hubUrl: 'ws://127.0.0.1:10' }).provider;
+      await provider.startInstance(startOf(ref()));
+      const members = (await reports.setUp(2)).map((report) => report.pid);
+      await other.startInstance(startOf(ref()));
+      const [bystander] = await reports.setUp(3).then((all) => all.slice(2));
+      process.kill(spawned()[0]!, 'SIGKILL');
+      const gone = reports.gone(members);
+      await provider.stopInstance(stopOf(ref()));
+      await expect(reports.ignored(2)).resolves.toHaveLength(2); // SIGTERM, then SIGKILL
+      await gone;
+      expect(isAlive(bystander!.pid)).toBe(true);
+      await other.stopInstance(stopOf(ref(), true));
+    }
+  );
 
   it('a start issued twice for one instance name adopts its process', async () => {
     const { provider, spawned } = watched();
