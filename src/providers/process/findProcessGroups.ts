@@ -1,5 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 
+/** `/proc` entries read in parallel. */
+const READ_AT_ONCE = 16;
+
 /**
  * The process groups of this user's processes whose environment holds every one of
  * `variables`, this process's own group excepted. An instance's agent hands its environment
@@ -13,8 +16,10 @@ export async function findProcessGroups(
   const wanted = Object.entries(variables).map(([name, value]) => `${name}=${value}`);
   const own = await groupOf('self');
   const pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
-  const groups = await Promise.all(
-    pids.map(async (pid) => {
+  const groups: Array<number | undefined> = [];
+  // A few files open at a time: an orchestrator near its descriptor limit must not hit it here.
+  for (let i = 0; i < pids.length; i += READ_AT_ONCE) {
+    const batch = pids.slice(i, i + READ_AT_ONCE).map(async (pid) => {
       // A zombie's environment reads empty, and one of another user's does not read at all.
       const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
       const entries = new Set(environ.split('\0'));
@@ -22,8 +27,9 @@ export async function findProcessGroups(
       // Root reads every environment: the user's own processes only.
       const owner = await stat(`/proc/${pid}`).catch(() => undefined);
       return owner?.uid === process.getuid?.() ? groupOf(pid) : undefined;
-    })
-  );
+    });
+    groups.push(...(await Promise.all(batch)));
+  }
   // Group 1 is init's, and a kill of -1 would reach every process: never that, nor our own.
   return [...new Set(groups)].filter(
     (group): group is number => group !== undefined && group > 1 && group !== own
