@@ -5,7 +5,26 @@
  * ping/pong frames, not messages.
  */
 
+import { isIPv4 } from 'node:net';
+
 export const PROTOCOL_VERSION = 1;
+
+/**
+ * Whether `host` (a name or address, IPv6 with or without brackets) is this machine only: the
+ * one place a password may travel in plain text (`ws://`) without an opt-in, for the hub that
+ * listens and for the agent that dials alike.
+ */
+export function isLoopback(host: string): boolean {
+  const bare = unbracket(host).toLowerCase();
+  if (bare === 'localhost') return true;
+  if (isIPv4(bare)) return bare.startsWith('127.');
+  return bare === '::1' || /^::ffff:127\./.test(bare);
+}
+
+/** A URL's host as an address: IPv6 without its brackets. */
+export function unbracket(host: string): string {
+  return host.replace(/^\[(.*)\]$/, '$1');
+}
 
 /** Close codes: 4xxx are the hub's own, named after the HTTP status they resemble. */
 export const CloseCode = {

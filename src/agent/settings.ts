@@ -1,3 +1,4 @@
+import { isLoopback } from '../protocol.js';
 import type { AgentOptions } from './agent.js';
 
 /** The agent's flags; each has a `LATENT_*` variable, which the flag overrides. */
@@ -44,7 +45,6 @@ export type AgentSettings = Omit<AgentOptions, 'log'> & { onGiveUp?: string };
 /** Variables that hold a credential: read by the agent, never passed on to its commands. */
 const SECRETS = ['LATENT_WORKER_PASSWORD'];
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 /** 32 bytes in hex, colon-separated or run together. */
 const FINGERPRINT = /^[0-9a-f]{2}(?:(?::[0-9a-f]{2}){31}|[0-9a-f]{62})$/i;
 
@@ -66,7 +66,7 @@ export function agentSettings(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentS
     throw new UsageError(`the hub URL must be ws:// or wss://, got ${hubUrl}`);
   }
   const allowPlaintext = flags['allow-plaintext'] ?? env.LATENT_ALLOW_PLAINTEXT === '1';
-  if (url.protocol === 'ws:' && !LOOPBACK.test(url.hostname) && !allowPlaintext) {
+  if (url.protocol === 'ws:' && !isLoopback(url.hostname) && !allowPlaintext) {
     throw new UsageError(
       `${hubUrl} is not on loopback: the password would cross the network in plain text ` +
         '(use a wss:// hub, or --allow-plaintext)'

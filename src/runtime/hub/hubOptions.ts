@@ -1,4 +1,5 @@
-import { isLoopback, parseHubUrl, type AdvertisedUrl } from './hubUrl.js';
+import { isLoopback } from '../../protocol.js';
+import { parseHubUrl, type AdvertisedUrl } from './hubUrl.js';
 import type { LockoutSettings } from './lockout.js';
 
 /**

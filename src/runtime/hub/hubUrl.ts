@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 
 /** `hub.url` as given, or made from the address the hub is bound to. */
@@ -6,14 +6,6 @@ export type AdvertisedUrl = string | ((address: { host: string; port: number }) 
 
 /** Addresses that bind every interface: none of them names the machine to its agents. */
 const WILDCARDS = new Set(['0.0.0.0', '::']);
-
-/** Whether `host` (a name or address, IPv6 with or without brackets) is this machine only. */
-export function isLoopback(host: string): boolean {
-  const bare = unbracket(host).toLowerCase();
-  if (bare === 'localhost') return true;
-  if (isIPv4(bare)) return bare.startsWith('127.');
-  return bare === '::1' || /^::ffff:127\./.test(bare);
-}
 
 /**
  * The URL agents dial: `advertised` when given (a function receives the bound address), else
@@ -40,9 +32,4 @@ export function parseHubUrl(text: unknown): URL {
     );
   }
   return url;
-}
-
-/** A URL's host as a certificate names it: IPv6 without its brackets. */
-export function unbracket(host: string): string {
-  return host.replace(/^\[(.*)\]$/, '$1');
 }

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { HubTlsOptions } from './hubOptions.js';
-import { unbracket } from './hubUrl.js';
+import { unbracket } from '../../protocol.js';
 
 /** What the hub serves `wss://` with, and the fingerprint agents pin it by. */
 export interface ServedCertificate {

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentHub, type AgentHub } from '../../../src/runtime/hub/createAgentHub.js';
-import { isLoopback } from '../../../src/runtime/hub/hubUrl.js';
+import { isLoopback } from '../../../src/protocol.js';
 
 let hub: AgentHub | undefined;
 afterEach(async () => {
