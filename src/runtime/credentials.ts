@@ -1,19 +1,25 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * The password of each started instance: random per start, stable until that instance is
+ * The password of each started instance: random per start, or derived from a journal's secret
+ * and the instance's name (so that it survives a restart), and live until that instance is
  * stopped. Kept out of the machine's context so it never reaches an inspector or a snapshot.
  * Only the newest generation's password is live; one asked for an older or already stopped
  * generation is handed out but never accepted, and never displaces the live one.
  */
 export class Credentials {
+  readonly #derive: ((generation: number) => string) | undefined;
   #generation = -1;
   #password: string | undefined;
+
+  constructor(derive?: (generation: number) => string) {
+    this.#derive = derive;
+  }
 
   /** A password for the instance of `generation`; the live one while that instance runs. */
   issue(generation: number): string {
     if (generation === this.#generation && this.#password !== undefined) return this.#password;
-    const password = randomBytes(15).toString('base64url');
+    const password = this.#derive?.(generation) ?? randomBytes(15).toString('base64url');
     if (generation > this.#generation) {
       this.#generation = generation;
       this.#password = password;

@@ -1,5 +1,6 @@
 import type { LatentWorkerError } from '../errors.js';
-import type { ProviderCallKind } from '../machines/latentWorker/types.js';
+import type { ProviderCallKind, RecoveryOutcome } from '../machines/latentWorker/types.js';
+import type { JournalRecord } from './journal/journal.js';
 import type { InstanceSummary, WorkerAvailability, WorkerState } from './status.js';
 
 interface EventBase {
@@ -79,6 +80,29 @@ export interface StopTimedOutEvent extends EventBase {
   instance: InstanceSummary;
 }
 
+/**
+ * Recovery is done with an instance an earlier process left open in the journal: `stopped`;
+ * `stopFailed` (the stop threw: the journal keeps it open, for the next recovery to stop it
+ * again); or `adopted` (its agent came back, and it is this worker's instance again).
+ */
+export interface RecoveredEvent extends EventBase {
+  type: 'recovered';
+  instance: InstanceSummary;
+  outcome: RecoveryOutcome;
+}
+
+/**
+ * The journal failed: reading it when the worker was created (the worker pauses itself rather
+ * than start anything blind), or writing the record `operation` names. A start whose record
+ * cannot be written is not issued (it fails); a stop is issued anyway and stays open in the
+ * journal, so that the next recovery stops the instance again.
+ */
+export interface JournalFailedEvent extends EventBase {
+  type: 'journalFailed';
+  operation: 'read' | JournalRecord['type'];
+  error: unknown;
+}
+
 export type WorkerEvent =
   | StateEvent
   | AvailabilityEvent
@@ -90,4 +114,6 @@ export type WorkerEvent =
   | UnpausedEvent
   | ConnectionEvent
   | ConnectionRejectedEvent
-  | StopTimedOutEvent;
+  | StopTimedOutEvent
+  | RecoveredEvent
+  | JournalFailedEvent;

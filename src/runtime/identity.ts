@@ -62,28 +62,49 @@ export function instanceLabels(
  */
 export class InstanceIdentity {
   readonly #owner: string;
-  readonly #workerName: string;
+  readonly workerName: string;
   /** Made on the first start, not for every worker created. */
   #prefix: string | undefined;
   #current: InstanceRef | undefined;
+  /** Instances a journal holds: their recorded name and labels stand, whatever made them. */
+  #recorded: Map<number, InstanceRef> | undefined;
 
   constructor(owner: string, workerName: string) {
     this.#owner = owner;
-    this.#workerName = workerName;
+    this.workerName = workerName;
+  }
+
+  /** The name of the instance of `generation`. */
+  nameOf(generation: number): string {
+    return (
+      this.#recorded?.get(generation)?.instanceName ??
+      `${(this.#prefix ??= namePrefix(this.#owner, this.workerName))}-${generation}`
+    );
+  }
+
+  /** An instance recorded by an earlier process: later calls name it as it was recorded. */
+  remember(ref: InstanceRef): void {
+    const { workerName, generation, instanceName, labels } = ref;
+    (this.#recorded ??= new Map()).set(generation, {
+      workerName,
+      generation,
+      instanceName,
+      labels
+    });
   }
 
   /** Who the instance of `generation` is, with the `instanceId` its start returned. */
   of(generation: number, instanceId: string | undefined): InstanceRef {
     const current = this.#current;
     if (current?.generation === generation && current.instanceId === instanceId) return current;
-    const workerName = this.#workerName;
+    const { workerName } = this;
     const named =
       current?.generation === generation
         ? current
-        : {
-            instanceName: `${(this.#prefix ??= namePrefix(this.#owner, workerName))}-${generation}`,
+        : (this.#recorded?.get(generation) ?? {
+            instanceName: this.nameOf(generation),
             labels: instanceLabels(this.#owner, workerName, generation)
-          };
+          });
     const ref: InstanceRef = {
       workerName,
       generation,

@@ -2,6 +2,7 @@ import type { ActorOptions, AnyActorLogic } from 'xstate';
 import type { WorkerSettings } from '../machines/latentWorker/types.js';
 import type { Provider } from '../providers/provider.js';
 import { DEFAULT_OWNER, OWNER_PATTERN } from './identity.js';
+import type { Journal } from './journal/journal.js';
 import type { PersistedWorkerSnapshot } from './persistence.js';
 
 export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -44,6 +45,21 @@ export interface LatentWorkerOptions<P = Record<string, unknown>> {
   clock?: Clock;
   /** Restore a worker persisted with `worker.persist()`. */
   snapshot?: PersistedWorkerSnapshot;
+  /**
+   * The durable record of this worker's starts and stops (`openJournal`). Each start is recorded
+   * before its provider call, and on creation the worker recovers: it stops, oldest first, every
+   * instance the journal holds open, before any new start, and generations continue after the
+   * highest recorded one. Passwords are derived from the journal's secret, so a running
+   * instance's agent can come back after a restart.
+   */
+  journal?: Journal;
+  /**
+   * During recovery, how long the newest leftover instance, if it was running, waits for its
+   * agent to come back: if it does, the worker adopts the instance (no stop, no new start; its
+   * idle timer runs as usual); if not, it is stopped. 0: stop every leftover at once.
+   * @default 30_000
+   */
+  adoptTimeout?: number;
 }
 
 /** setTimeout silently turns longer delays into 1 ms, so no timer may exceed this. */
@@ -57,6 +73,7 @@ export interface ResolvedOptions<P> {
   inspect: InspectionObserver | undefined;
   clock: Clock | undefined;
   snapshot: PersistedWorkerSnapshot | undefined;
+  journal: Journal | undefined;
 }
 
 /** Validates what the user wrote and fills in every default, in one place. */
@@ -157,6 +174,13 @@ export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOpti
       5,
       count,
       'a whole number >= 1 or Infinity'
+    ),
+    adoptTimeout: number(
+      'adoptTimeout',
+      options.adoptTimeout,
+      30_000,
+      (n) => n >= 0 && delay(n),
+      `>= 0 and ${ms}`
     )
   };
   if (options.clock !== undefined && typeof options.clock?.setTimeout !== 'function') {
@@ -168,6 +192,18 @@ export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOpti
       `owner of ${name} must be a lowercase DNS label of at most 30 characters (a-z, 0-9, single dashes), got ${JSON.stringify(owner)}`
     );
   }
+  const { journal } = options;
+  if (
+    journal !== undefined &&
+    (typeof journal?.record !== 'function' ||
+      typeof journal.openInstances !== 'function' ||
+      typeof journal.lastGeneration !== 'function' ||
+      typeof journal.password !== 'function')
+  ) {
+    fail(
+      `journal of ${name} must be a Journal (record, openInstances, lastGeneration, password), e.g. from openJournal()`
+    );
+  }
   return {
     name,
     owner,
@@ -175,6 +211,7 @@ export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOpti
     settings,
     inspect: options.inspect,
     clock: options.clock,
-    snapshot: options.snapshot
+    snapshot: options.snapshot,
+    journal
   };
 }

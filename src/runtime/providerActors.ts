@@ -7,12 +7,13 @@ import {
   type StopInput
 } from '../machines/latentWorker/machine.js';
 import { fromProviderCall } from '../machines/latentWorker/providerCall.js';
+import type { Recovery } from '../machines/latentWorker/types.js';
 import type { CheckResult, Provider } from '../providers/provider.js';
 import type { Credentials } from './credentials.js';
-import type { ProviderEvent } from './events.js';
+import type { JournalFailedEvent, ProviderEvent } from './events.js';
 import type { InstanceIdentity } from './identity.js';
-
-type Report = (event: Omit<ProviderEvent, 'type' | 'worker'>) => void;
+import type { Journal, JournalRecord } from './journal/journal.js';
+import { instancesInUse } from './instancesInUse.js';
 
 /** A provider call's abort signal, read lazily (see `fromProviderCall`). */
 interface Call {
@@ -24,6 +25,7 @@ interface ProviderPort {
   start(input: StartInput, call: Call): Promise<unknown>;
   stop(input: StopInput, call: Call): Promise<void>;
   check(input: CheckInput, call: Call): Promise<CheckResult>;
+  recover(): Promise<Recovery>;
 }
 
 type ActorSystem = AnyActorRef['system'];
@@ -51,21 +53,30 @@ export const providedWorkerMachine = latentWorkerMachine.provide({
     ),
     checkInstance: fromProviderCall<CheckResult, CheckInput>((call) =>
       portOf(call.system).check(call.input, call)
-    )
+    ),
+    readJournal: fromProviderCall<Recovery, void>((call) => portOf(call.system).recover())
   }
 });
 
+/** What one worker's calls go through. */
+export interface Binding<P> {
+  owner: string;
+  provider: Provider<P>;
+  identity: InstanceIdentity;
+  credentials: Credentials;
+  journal: Journal | undefined;
+  report(event: Omit<ProviderEvent, 'type' | 'worker'>): void;
+  reportJournal(event: Omit<JournalFailedEvent, 'type' | 'worker'>): void;
+}
+
 /**
- * Routes the calls of the worker actor owning `system` to `provider`, each with the
- * instance's identity, reporting each one.
+ * Routes the calls of the worker actor owning `system` to its provider, each with the
+ * instance's identity, reporting each one, and records each in the journal when there is one:
+ * a start's record is durable before the provider is called, a stop's record is closed only
+ * once the provider's stop returned.
  */
-export function bindProvider<P>(
-  system: ActorSystem,
-  provider: Provider<P>,
-  identity: InstanceIdentity,
-  credentials: Credentials,
-  report: Report
-): void {
+export function bindProvider<P>(system: ActorSystem, binding: Binding<P>): void {
+  const { owner, provider, identity, credentials, journal, report, reportJournal } = binding;
   const track = async <T>(
     call: ProviderEvent['call'],
     run: () => PromiseLike<T> | T,
@@ -81,15 +92,33 @@ export function bindProvider<P>(
       throw error;
     }
   };
+  /** Writes a record; a failure is reported, and thrown when `must`. */
+  const record = async (change: JournalRecord, must: boolean) => {
+    try {
+      await journal?.record(change);
+    } catch (error) {
+      reportJournal({ operation: change.type, error });
+      if (must) throw error;
+    }
+  };
 
   ports.set(system, {
-    start: (input, call) => {
+    start: async (input, call) => {
+      const ref = identity.of(input.generation, undefined);
+      const { instanceName } = ref;
+      instancesInUse.add(owner, instanceName);
+      if (journal) {
+        await record(
+          { type: 'starting', owner, instance: ref, props: input.props, at: Date.now() },
+          true
+        );
+      }
       let password: string | undefined;
-      return track(
+      const output = await track(
         'start',
         () =>
           provider.startInstance({
-            ...identity.of(input.generation, undefined),
+            ...ref,
             // Made on first read (most instant providers never ask, and randomness is
             // costly), then fixed for this context whatever happens to the live password.
             get password() {
@@ -102,14 +131,27 @@ export function bindProvider<P>(
           }),
         (result) => classifyStartResult(result) === 'started'
       );
+      if (journal) {
+        const instanceId = (output as { instanceId?: unknown } | undefined)?.instanceId;
+        const change: JournalRecord = { type: 'started', owner, instanceName, at: Date.now() };
+        if (typeof instanceId === 'string') change.instanceId = instanceId;
+        // Unrecorded, the instance would be stopped by the next recovery only as `starting`:
+        // stop it now instead (the machine pairs this failed start with its stop).
+        await record(change, true);
+      }
+      return output;
     },
     stop: async (input, call) => {
+      const ref = identity.of(input.generation, input.instanceId);
+      const { instanceName } = ref;
+      // Never worse than not stopping: a stop whose record failed is issued all the same.
+      if (journal) await record({ type: 'stopping', owner, instanceName, at: Date.now() }, false);
       try {
         await track(
           'stop',
           () =>
             provider.stopInstance({
-              ...identity.of(input.generation, input.instanceId),
+              ...ref,
               fast: input.fast,
               get signal() {
                 return call.signal;
@@ -119,7 +161,10 @@ export function bindProvider<P>(
         );
       } finally {
         credentials.revoke(input.generation);
+        instancesInUse.delete(owner, instanceName);
       }
+      // A stop that threw stays open in the journal: the next recovery stops it again.
+      if (journal) await record({ type: 'stopped', owner, instanceName, at: Date.now() }, false);
     },
     check: (input, call) =>
       track(
@@ -132,6 +177,33 @@ export function bindProvider<P>(
             }
           }) as CheckResult,
         (result) => classifyCheckResult(result).good
-      )
+      ),
+    recover: async () => {
+      if (!journal) return { lastGeneration: 0, leftovers: [] };
+      const query = { owner, workerName: identity.workerName };
+      try {
+        const [open, lastGeneration] = await Promise.all([
+          journal.openInstances(query),
+          journal.lastGeneration(query)
+        ]);
+        for (const instance of open) {
+          identity.remember(instance);
+          instancesInUse.add(owner, instance.instanceName);
+        }
+        const leftovers = open.map((instance) => ({
+          generation: instance.generation,
+          instanceId: instance.instanceId,
+          started: instance.state === 'started',
+          props: instance.props
+        }));
+        // Its agent may come back with the password it was given: let it in (adoption).
+        const newest = leftovers.at(-1);
+        if (newest?.started) credentials.issue(newest.generation);
+        return { lastGeneration, leftovers };
+      } catch (error) {
+        reportJournal({ operation: 'read', error });
+        throw error;
+      }
+    }
   });
 }

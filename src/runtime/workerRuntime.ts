@@ -26,6 +26,7 @@ import type { LatentWorker } from './createLatentWorker.js';
 import { Credentials } from './credentials.js';
 import type { WorkerEvent } from './events.js';
 import { InstanceIdentity } from './identity.js';
+import { registerWorker } from './internals.js';
 import type { ResolvedOptions } from './options.js';
 import { fromPersisted, toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
 import { bindProvider, providedWorkerMachine } from './providerActors.js';
@@ -51,7 +52,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
 
   readonly #options: ResolvedOptions<P>;
   readonly #events = new Subject<WorkerEvent>();
-  readonly #credentials = new Credentials();
+  readonly #credentials: Credentials;
   readonly #identity: InstanceIdentity;
   readonly #waiters = new Map<number, Waiter>();
   /** `insubstantiate()` callers, released when the running stop ends or its deadline passes. */
@@ -71,7 +72,11 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     this.name = name;
     this.#options = options;
     this.events$ = this.#events.asObservable();
-    this.#identity = new InstanceIdentity(options.owner, name);
+    const identity = (this.#identity = new InstanceIdentity(options.owner, name));
+    const { journal } = options;
+    this.#credentials = new Credentials(
+      journal && ((generation) => journal.password(identity.nameOf(generation)))
+    );
     this.actor = createActor(providedWorkerMachine, {
       id: name,
       systemId: name,
@@ -80,9 +85,16 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       ...(inspect ? { inspect } : {}),
       ...(clock ? { clock } : {})
     });
-    bindProvider(this.actor.system, options.provider, this.#identity, this.#credentials, (event) =>
-      this.#emit({ type: 'provider', worker: name, ...event })
-    );
+    bindProvider(this.actor.system, {
+      owner: options.owner,
+      provider: options.provider,
+      identity,
+      credentials: this.#credentials,
+      journal,
+      report: (event) => this.#emit({ type: 'provider', worker: name, ...event }),
+      reportJournal: (event) => this.#emit({ type: 'journalFailed', worker: name, ...event })
+    });
+    registerWorker(this, { owner: options.owner, provider: options.provider, journal });
     this.actor.on('*', (event) => this.#onMachineEvent(event));
     let previous = this.actor.getSnapshot();
     this.actor.subscribe({
@@ -99,6 +111,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     });
     this.actor.start();
     if (snapshot) this.#send({ type: 'restore' });
+    if (journal) this.#send({ type: 'recover' });
   }
 
   get status(): WorkerStatus {
@@ -108,8 +121,13 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   get instance(): InstanceRef | undefined {
     const snapshot = this.actor.getSnapshot();
     const state = instanceStateOf(snapshot);
+    const { context } = snapshot;
+    if (state === 'recovering') {
+      const leftover = context.leftovers[0];
+      return leftover && this.#identity.of(leftover.generation, leftover.instanceId);
+    }
     if (state === 'idle' || state === 'shutDown') return undefined;
-    return this.#identity.of(snapshot.context.generation, snapshot.context.instanceId);
+    return this.#identity.of(context.generation, context.instanceId);
   }
 
   get connection(): Connection | undefined {
@@ -298,6 +316,13 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
         return this.#emit({ type: 'paused', worker, reason: event.reason });
       case 'substantiationFailed':
         return this.#emit({ type: 'substantiationFailed', worker, error: event.error });
+      case 'recovered': {
+        const { generation, instanceId } = event.leftover;
+        const instance = summarize(this.#identity.of(generation, instanceId));
+        return this.#emit({ type: 'recovered', worker, instance, outcome: event.outcome });
+      }
+      case 'journalUnreadable':
+        return; // reported by the journal's port, with the error
       case 'stopTimedOut':
         // Only a takedown can be overdue, and its instance exists until the stop returns.
         this.#releaseStopWaiters();
@@ -317,7 +342,9 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     const [was, is] = [availabilityOf(previous), availabilityOf(current)];
     if (from !== to) this.#emit({ type: 'state', worker: this.name, from, to });
     if (was !== is) this.#emit({ type: 'availability', worker: this.name, from: was, to: is });
-    if (from === 'insubstantiating' && to !== 'insubstantiating') this.#releaseStopWaiters();
+    if (from !== to && (from === 'insubstantiating' || from === 'recovering')) {
+      this.#releaseStopWaiters();
+    }
     // Retire outside XState's notification of this snapshot.
     if (this.#shutdown) queueMicrotask(() => this.#followShutdown(this.actor.getSnapshot()));
   }

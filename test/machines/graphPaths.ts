@@ -35,7 +35,8 @@ export const VARIANTS: Record<string, WorkerSettings> = {
     healthCheck: true,
     maxBuilds: Infinity,
     quarantine: { initial: 1_000, factor: 2, max: 4_000 },
-    pauseAfterFailures: 2
+    pauseAfterFailures: 2,
+    adoptTimeout: 40
   },
   neverIdles: {
     buildWaitTimeout: -1,
@@ -45,7 +46,8 @@ export const VARIANTS: Record<string, WorkerSettings> = {
     healthCheck: false,
     maxBuilds: Infinity,
     quarantine: { initial: 1_000, factor: 2, max: 4_000 },
-    pauseAfterFailures: 2
+    pauseAfterFailures: 2,
+    adoptTimeout: 0
   }
 };
 
@@ -67,9 +69,23 @@ export function serializeState(snapshot: Snapshot): string {
     connection,
     building: Math.min(c.building, 2),
     failures: Math.min(c.consecutiveFailures, c.settings.pauseAfterFailures),
-    shuttingDown: c.shuttingDown
+    shuttingDown: c.shuttingDown,
+    leftovers: c.leftovers.map((leftover) => leftover.started)
   });
 }
+
+const leftover = (generation: number, started: boolean) => ({
+  generation,
+  instanceId: `i-${generation}`,
+  started,
+  props: undefined
+});
+/** What reading a journal finds: nothing; one running instance; one stopping and one running. */
+const RECOVERIES = [
+  { lastGeneration: 0, leftovers: [] },
+  { lastGeneration: 3, leftovers: [leftover(3, true)] },
+  { lastGeneration: 4, leftovers: [leftover(2, false), leftover(4, true)] }
+];
 
 /** The events worth trying in a state: every external event, every answer, every timer. */
 function eventsIn(snapshot: Snapshot): ChartEvent[] {
@@ -98,6 +114,8 @@ function eventsIn(snapshot: Snapshot): ChartEvent[] {
     { type: 'xstate.error.actor.start', error: new LatentWorkerCannotSubstantiate('bad image') },
     { type: 'xstate.done.actor.stop' },
     { type: 'xstate.error.actor.stop', error: new Error('stuck') },
+    ...RECOVERIES.map((output) => ({ type: 'xstate.done.actor.journal', output })),
+    { type: 'xstate.error.actor.journal', error: new Error('file is not a database') },
     { type: 'xstate.done.actor.check', output: { isGood: true } },
     { type: 'xstate.done.actor.check', output: { isGood: false, message: 'oops' } },
     { type: 'xstate.error.actor.check', error: new Error('no route') },

@@ -1,11 +1,17 @@
 import { fromProviderCall, latentWorkerMachine, type CheckResult } from '../../src/index.js';
-import type { CheckInput, StartInput, StopInput } from '../../src/machines/latentWorker/index.js';
+import type {
+  CheckInput,
+  Recovery,
+  StartInput,
+  StopInput
+} from '../../src/machines/latentWorker/index.js';
 
-type Kind = 'start' | 'stop' | 'check';
+type Kind = 'start' | 'stop' | 'check' | 'journal';
 
 /**
  * The provider calls of the chart as real invoked actors whose promises the test settles by
- * hand: `answer('start', { output: true })` resolves the start in flight.
+ * hand: `answer('start', { output: true })` resolves the start in flight (the journal's read
+ * counts as a call too: it is one of the worker's invoked actors).
  */
 export class ManualProvider {
   readonly calls: Kind[] = [];
@@ -20,6 +26,9 @@ export class ManualProvider {
       stopInstance: fromProviderCall<void, StopInput>(() => this.#call('stop') as Promise<void>),
       checkInstance: fromProviderCall<CheckResult, CheckInput>(
         () => this.#call('check') as Promise<CheckResult>
+      ),
+      readJournal: fromProviderCall<Recovery, void>(
+        () => this.#call('journal') as Promise<Recovery>
       )
     }
   });

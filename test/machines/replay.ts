@@ -62,9 +62,9 @@ function deliver(
   clock: ManualClock,
   send: (event: ChartEvent) => void
 ): boolean {
-  const answer = /^xstate\.(done|error)\.actor\.(start|stop|check)$/.exec(event.type);
+  const answer = /^xstate\.(done|error)\.actor\.(start|stop|check|journal)$/.exec(event.type);
   if (answer) {
-    const kind = answer[2] as 'start' | 'stop' | 'check';
+    const kind = answer[2] as 'start' | 'stop' | 'check' | 'journal';
     provider.answer(kind, answer[1] === 'done' ? { output: event.output } : { error: event.error });
   } else if (event.type.startsWith('xstate.after.')) return clock.fire(event.type);
   else send(event);

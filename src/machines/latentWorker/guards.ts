@@ -8,6 +8,13 @@ type Args = { context: WorkerContext };
 export const guards = {
   shuttingDown: ({ context }: Args) => context.shuttingDown,
   hasQueued: ({ context }: Args) => context.queued !== undefined,
+  hasLeftovers: ({ context }: Args) => context.leftovers.length > 0,
+  /** The last leftover still ran when its process died: wait for its agent, keep it if it comes. */
+  adoptable: ({ context }: Args) =>
+    context.leftovers.length === 1 &&
+    context.leftovers[0]!.started &&
+    context.settings.adoptTimeout > 0 &&
+    !context.shuttingDown,
   hasStopTimeout: ({ context }: Args) => context.settings.stopTimeout > 0,
   hasHealthCheck: ({ context }: Args) => context.settings.healthCheck,
   stopsWhenIdle: ({ context }: Args) => context.settings.buildWaitTimeout >= 0,

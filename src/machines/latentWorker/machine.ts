@@ -23,6 +23,8 @@ import {
   waitingWithQueue
 } from './transitions.js';
 import type {
+  Recovery,
+  RecoveryOutcome,
   SubstantiationOutcome,
   WorkerContext,
   WorkerMachineEmitted,
@@ -85,7 +87,8 @@ export const latentWorkerMachine = setup({
   actors: {
     startInstance: fromProviderCall<unknown, StartInput>(notProvided('startInstance')),
     stopInstance: fromProviderCall<void, StopInput>(notProvided('stopInstance')),
-    checkInstance: fromProviderCall<CheckResult, CheckInput>(notProvided('checkInstance'))
+    checkInstance: fromProviderCall<CheckResult, CheckInput>(notProvided('checkInstance')),
+    readJournal: fromProviderCall<Recovery, void>(notProvided('readJournal'))
   },
   guards,
   actions: {
@@ -204,6 +207,40 @@ export const latentWorkerMachine = setup({
       const instanceId = instanceIdOf((event as { output?: unknown }).output);
       if (instanceId !== undefined) enqueue.assign({ instanceId });
     }),
+    /** The journal was read: generations continue after the highest recorded one. */
+    takeLeftovers: enqueueActions(({ context, event, enqueue }) => {
+      const { lastGeneration, leftovers } = (event as unknown as { output: Recovery }).output;
+      const generation = Math.max(
+        context.generation,
+        lastGeneration,
+        ...leftovers.map((leftover) => leftover.generation)
+      );
+      enqueue.assign({ generation, leftovers });
+    }),
+    /** Without knowing what an earlier process left running, starting anything would guess. */
+    journalUnreadable: enqueueActions(({ enqueue, event }) => {
+      enqueue.emit({ type: 'journalUnreadable', error: (event as { error?: unknown }).error });
+      enqueue.raise({ type: 'pause', reason: 'the journal could not be read' });
+    }),
+    /** Recovery is done with the oldest leftover. */
+    leftoverDone: enqueueActions(({ context, enqueue }, params: { outcome: RecoveryOutcome }) => {
+      const [leftover, ...rest] = context.leftovers;
+      enqueue.assign({ leftovers: rest });
+      if (leftover) enqueue.emit({ type: 'recovered', leftover, outcome: params.outcome });
+    }),
+    /** Its agent came back: the leftover is this worker's instance again, as before the crash. */
+    adoptLeftover: enqueueActions(({ context, enqueue }) => {
+      const leftover = context.leftovers[0]!;
+      enqueue.emit({ type: 'recovered', leftover, outcome: 'adopted' });
+      enqueue.assign({
+        leftovers: [],
+        instanceId: leftover.instanceId,
+        props: leftover.props,
+        // A request that queued meanwhile is served by the adopted instance.
+        waiters: context.queued?.waiters ?? [],
+        queued: undefined
+      });
+    }),
     acceptConnection: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'attach') return;
       const previous = context.connection;
@@ -298,7 +335,8 @@ export const latentWorkerMachine = setup({
     stopTimeout: ({ context }) => context.settings.stopTimeout,
     checkInstanceInterval: ({ context }) => context.settings.checkInstanceInterval,
     buildWaitTimeout: ({ context }) => Math.max(0, context.settings.buildWaitTimeout),
-    quarantine: ({ context }) => context.quarantineDuration
+    quarantine: ({ context }) => context.quarantineDuration,
+    adoptTimeout: ({ context }) => context.settings.adoptTimeout
   }
 }).createMachine({
   id: 'latentWorker',
@@ -310,6 +348,7 @@ export const latentWorkerMachine = setup({
     waiters: [],
     props: undefined,
     instanceId: undefined,
+    leftovers: [],
     queued: undefined,
     connection: undefined,
     connectedGeneration: -1,
@@ -349,7 +388,74 @@ export const latentWorkerMachine = setup({
               ...refuseWhileUnavailable(),
               { target: 'substantiating', actions: 'takeRequest' }
             ],
-            shutdown: { target: 'shutDown', actions: 'beginShutdown' }
+            shutdown: { target: 'shutDown', actions: 'beginShutdown' },
+            recover: 'recovering'
+          }
+        },
+        recovering: {
+          description:
+            'Created with a journal: the instances an earlier process left open are stopped, oldest first, before any new start; a request meanwhile waits.',
+          initial: 'reading',
+          ...waitingWithQueue(),
+          states: {
+            reading: {
+              description: 'readJournal is running: what is open, and the highest generation.',
+              invoke: {
+                id: 'journal',
+                src: 'readJournal',
+                onDone: { target: 'next', actions: 'takeLeftovers' },
+                onError: { target: 'next', actions: 'journalUnreadable' }
+              }
+            },
+            next: {
+              description: 'Takes the oldest leftover, or ends recovery when none is left.',
+              always: [
+                { guard: 'adoptable', target: 'adopting' },
+                { guard: 'hasLeftovers', target: 'stopping' },
+                ...afterStop()
+              ]
+            },
+            adopting: {
+              description:
+                'The newest leftover was running: it is kept if its agent comes back within adoptTimeout.',
+              after: { adoptTimeout: 'stopping' },
+              on: {
+                attach: {
+                  target: '#latentWorker.instance.substantiated',
+                  actions: ['adoptLeftover', 'acceptConnection', 'resolveWaiters']
+                },
+                insubstantiate: {
+                  target: 'stopping',
+                  actions: { type: 'cancelWaiters', params: { queued: true } }
+                },
+                shutdown: {
+                  target: 'stopping',
+                  actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'beginShutdown']
+                }
+              }
+            },
+            stopping: {
+              description:
+                'stopInstance is running for the oldest leftover, with its recorded identity.',
+              invoke: {
+                id: 'stop',
+                src: 'stopInstance',
+                input: ({ context }) => ({
+                  generation: context.leftovers[0]!.generation,
+                  instanceId: context.leftovers[0]!.instanceId,
+                  fast: false
+                }),
+                onDone: {
+                  target: 'next',
+                  actions: { type: 'leftoverDone', params: { outcome: 'stopped' } }
+                },
+                onError: {
+                  target: 'next',
+                  actions: { type: 'leftoverDone', params: { outcome: 'stopFailed' } }
+                }
+              },
+              ...stopDeadline('The stop runs, within stopTimeout of its beginning.')
+            }
           }
         },
         substantiating: {

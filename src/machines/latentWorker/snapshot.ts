@@ -3,7 +3,7 @@ import type { latentWorkerMachine } from './machine.js';
 
 /** The public name of where the instance is: the top-level state of region `instance`. */
 export type WorkerState =
-  'idle' | 'substantiating' | 'substantiated' | 'insubstantiating' | 'shutDown';
+  'idle' | 'recovering' | 'substantiating' | 'substantiated' | 'insubstantiating' | 'shutDown';
 export type WorkerAvailability = 'available' | 'quarantined' | 'paused';
 
 /**

@@ -100,11 +100,16 @@ export function stopDeadline(description: string) {
   } as const;
 }
 
+/** Where the instance region goes once nothing is left to stop. */
 export function afterStop() {
   return [
-    { guard: 'shuttingDown', target: 'shutDown' },
-    { guard: 'hasQueued', target: 'substantiating', actions: 'promoteQueued' },
-    { target: 'idle' }
+    { guard: 'shuttingDown', target: '#latentWorker.instance.shutDown' },
+    {
+      guard: 'hasQueued',
+      target: '#latentWorker.instance.substantiating',
+      actions: 'promoteQueued'
+    },
+    { target: '#latentWorker.instance.idle' }
   ] as const;
 }
 

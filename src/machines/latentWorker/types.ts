@@ -37,6 +37,8 @@ export interface WorkerSettings {
   maxBuilds: number;
   quarantine: { initial: number; factor: number; max: number };
   pauseAfterFailures: number;
+  /** How long recovery waits for the agent of a running leftover instance to come back; 0: never. */
+  adoptTimeout: number;
 }
 
 export interface WorkerMachineInput {
@@ -50,6 +52,23 @@ export interface Substantiation {
   props: unknown;
 }
 
+/** An instance an earlier process left open, as the journal holds it. */
+export interface Leftover {
+  generation: number;
+  instanceId: string | undefined;
+  /** Its start returned and its stop never began: it may still run, and its agent come back. */
+  started: boolean;
+  /** The properties it was started with. */
+  props: unknown;
+}
+
+/** What recovery reads from the journal: what is open, oldest first, and how far starts got. */
+export interface Recovery {
+  /** The highest generation ever recorded: the next start is the one after it. */
+  lastGeneration: number;
+  leftovers: Leftover[];
+}
+
 export interface WorkerContext {
   readonly name: string;
   readonly settings: WorkerSettings;
@@ -61,6 +80,8 @@ export interface WorkerContext {
   props: unknown;
   /** What the current instance's start returned as `instanceId`; cleared when it stops. */
   instanceId: string | undefined;
+  /** Instances left open by an earlier process that recovery has still to stop or adopt. */
+  leftovers: Leftover[];
   /** A substantiation queued behind a stop or a cancelled start. */
   queued: Substantiation | undefined;
   connection: Connection | undefined;
@@ -91,6 +112,8 @@ export type WorkerMachineEvent =
   | { type: 'pause'; reason?: string }
   | { type: 'unpause' }
   | { type: 'shutdown'; fast?: boolean }
+  /** Sent once at creation by a worker with a journal: stop (or adopt) what it holds open. */
+  | { type: 'recover' }
   /** Sent once after restoring a persisted snapshot: XState does not persist timers. */
   | { type: 'restore' }
   // raised internally
@@ -102,6 +125,9 @@ export type WorkerMachineEvent =
 
 /** The provider call that a worker taking an instance down was waiting for. */
 export type ProviderCallKind = 'start' | 'stop' | 'check';
+
+/** What recovery did with one leftover instance. */
+export type RecoveryOutcome = 'stopped' | 'stopFailed' | 'adopted';
 
 /** How a substantiation ended for its waiters. */
 export type SubstantiationOutcome =
@@ -122,5 +148,9 @@ export type WorkerMachineEmitted =
   | { type: 'detached'; connection: Connection }
   | { type: 'connectionRejected'; connection: Connection; reason: string }
   | { type: 'connectionDropped'; connection: Connection }
+  /** Recovery is done with a leftover instance: stopped (or the stop threw), or adopted. */
+  | { type: 'recovered'; leftover: Leftover; outcome: RecoveryOutcome }
+  /** The journal could not be read: the worker pauses rather than guess. */
+  | { type: 'journalUnreadable'; error: unknown }
   /** Taking the instance down outlived stopTimeout while `call` was still running. */
   | { type: 'stopTimedOut'; call: ProviderCallKind };

@@ -37,7 +37,13 @@ export class FleetMetrics {
       registers,
       collect() {
         this.reset();
-        for (const state of ['idle', 'substantiating', 'substantiated', 'insubstantiating'])
+        for (const state of [
+          'idle',
+          'recovering',
+          'substantiating',
+          'substantiated',
+          'insubstantiating'
+        ])
           this.set({ state }, 0);
         for (const worker of workers) this.inc({ state: worker.status.state });
       }

@@ -140,6 +140,7 @@ function categorize<P>(entry: WorkerEntry<P>): Category | undefined {
       if (!snapshot.hasTag('cancelling')) return 'substantiating';
       return entry.substantiating > 0 ? undefined : 'restarting';
     case 'insubstantiating':
+    case 'recovering':
       return entry.substantiating > 0 ? undefined : 'restarting';
     default:
       return undefined;
