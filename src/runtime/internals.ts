@@ -15,7 +15,7 @@ export function registerWorker<P>(
   worker: LatentWorker<P>,
   details: { owner: string; provider: Provider<P>; journal: Journal | undefined }
 ): void {
-  internals.set(worker, details as WorkerInternals);
+  internals.set(worker, details);
 }
 
 /** Undefined for a worker that `createLatentWorker` did not make (a wrapper, a test double). */

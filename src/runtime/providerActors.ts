@@ -65,8 +65,8 @@ export interface Binding<P> {
   identity: InstanceIdentity;
   credentials: Credentials;
   journal: Journal | undefined;
-  report(event: Omit<ProviderEvent, 'type' | 'worker'>): void;
-  reportJournal(event: Omit<JournalFailedEvent, 'type' | 'worker'>): void;
+  report: (event: Omit<ProviderEvent, 'type' | 'worker'>) => void;
+  reportJournal: (event: Omit<JournalFailedEvent, 'type' | 'worker'>) => void;
 }
 
 /**
