@@ -66,6 +66,7 @@ export type {
   FleetOptions,
   Lease
 } from './runtime/fleet/types.js';
+export type { SweepOptions } from './runtime/fleet/orphanSweep.js';
 export { DEFAULT_OWNER, instanceName, LABELS } from './runtime/identity.js';
 export type { Clock, InspectionObserver, LatentWorkerOptions } from './runtime/options.js';
 export type { PersistedWorkerSnapshot } from './runtime/persistence.js';

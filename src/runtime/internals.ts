@@ -7,13 +7,20 @@ export interface WorkerInternals {
   owner: string;
   provider: Provider<never>;
   journal: Journal | undefined;
+  /** The worker's `stopTimeout`, which the sweep's stops of its instances keep too. */
+  stopTimeout: number;
 }
 
 const internals = new WeakMap<object, WorkerInternals>();
 
 export function registerWorker<P>(
   worker: LatentWorker<P>,
-  details: { owner: string; provider: Provider<P>; journal: Journal | undefined }
+  details: {
+    owner: string;
+    provider: Provider<P>;
+    journal: Journal | undefined;
+    stopTimeout: number;
+  }
 ): void {
   internals.set(worker, details);
 }

@@ -94,7 +94,12 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       report: (event) => this.#emit({ type: 'provider', worker: name, ...event }),
       reportJournal: (event) => this.#emit({ type: 'journalFailed', worker: name, ...event })
     });
-    registerWorker(this, { owner: options.owner, provider: options.provider, journal });
+    registerWorker(this, {
+      owner: options.owner,
+      provider: options.provider,
+      journal,
+      stopTimeout: settings.stopTimeout
+    });
     this.actor.on('*', (event) => this.#onMachineEvent(event));
     let previous = this.actor.getSnapshot();
     this.actor.subscribe({

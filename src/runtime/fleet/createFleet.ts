@@ -9,6 +9,7 @@ import type { FleetEvent } from './events.js';
 import type { AbortCause, Attempt, Ending, Job } from './job.js';
 import { createLease } from './lease.js';
 import { FleetMetrics } from './metrics.js';
+import { OrphanSweep } from './orphanSweep.js';
 import { judgeBuild, judgeSubstantiation, reportedResult, toError } from './outcome.js';
 import { needsStart, WorkerPool, type Category, type WorkerEntry } from './pool.js';
 import { RequestQueue, type QueueNode } from './queue.js';
@@ -44,6 +45,7 @@ class FleetRuntime<P> implements Fleet<P> {
   readonly #active = new Set<Job<P>>();
   readonly #subscriptions: Subscription[];
   readonly #maxAttempts: number;
+  readonly #sweep: OrphanSweep | undefined;
   #nextId = 0;
   /** Something changed since the last dispatch pass began. */
   #dirty = false;
@@ -52,7 +54,7 @@ class FleetRuntime<P> implements Fleet<P> {
   #shutdown: Promise<void> | undefined;
 
   constructor(options: FleetOptions<P>) {
-    const { workers, maxConcurrentStarts, maxAttempts } = resolveFleetOptions(options);
+    const { workers, maxConcurrentStarts, maxAttempts, sweep } = resolveFleetOptions(options);
     this.workers = workers;
     this.#maxAttempts = maxAttempts;
     this.#pool = new WorkerPool(workers, maxConcurrentStarts);
@@ -62,6 +64,17 @@ class FleetRuntime<P> implements Fleet<P> {
     this.#subscriptions = this.#pool.entries.map((entry) =>
       entry.worker.events$.subscribe((event) => this.#onWorkerEvent(entry, event))
     );
+    if (sweep) {
+      const orphans = new OrphanSweep(workers, sweep, (event) => {
+        this.#stats.sweepEvent(event);
+        this.#emit(event);
+      });
+      if (orphans.active) (this.#sweep = orphans).start();
+    }
+  }
+
+  sweep(): Promise<void> {
+    return this.#sweep?.sweep() ?? Promise.resolve();
   }
 
   submit(request: BuildRequest<P>): BuildHandle {
@@ -98,12 +111,13 @@ class FleetRuntime<P> implements Fleet<P> {
 
   async #shutDown(options: { fast?: boolean } | undefined): Promise<void> {
     this.#closing = true;
+    const sweepStopped = this.#sweep?.stop();
     const stopping = new LatentWorkerError('the fleet is shutting down');
     for (const job of [...this.#active]) {
       if (job.current) this.#abort(job.current, 'shutdown', stopping);
       else this.#finish(job, { kind: 'finish', result: 'retry', reason: 'shutdown' });
     }
-    await Promise.all(this.workers.map((worker) => worker.shutdown(options)));
+    await Promise.all([sweepStopped, ...this.workers.map((worker) => worker.shutdown(options))]);
     // A build that ignores its lease's signal cannot hold the fleet up: it ends `retry` now.
     for (const job of [...this.#active]) {
       this.#finish(job, { kind: 'finish', result: 'retry', reason: 'shutdown' });

@@ -1,3 +1,4 @@
+import type { ListedInstance } from '../../providers/provider.js';
 import type { BuildResult } from '../../machines/latentWorker/types.js';
 
 interface RequestEventBase {
@@ -50,5 +51,42 @@ export interface WorkerRecycledEvent extends RequestEventBase {
   worker: string;
 }
 
+/**
+ * Why the orphan sweep took an instance for an orphan: `unrecorded` (it carries this owner's
+ * labels but no journal ever recorded its generation: a journal lost, another process, a start
+ * whose record was lost), `closed` (the journal closed it, yet it still exists: a stop that
+ * returned too early), `workerGone` (the journal holds it open for a worker no fleet has).
+ */
+export type OrphanReason = 'unrecorded' | 'closed' | 'workerGone';
+
+/** The sweep found an orphan; it is stopped if it still is one after the grace period. */
+export interface OrphanFoundEvent {
+  type: 'orphanFound';
+  instance: ListedInstance;
+  reason: OrphanReason;
+}
+
+/** The sweep stopped an orphan (`ok`), or its stop threw (`error`; the next sweep tries again). */
+export interface OrphanSweptEvent {
+  type: 'orphanSwept';
+  instance: ListedInstance;
+  reason: OrphanReason;
+  ok: boolean;
+  error?: unknown;
+}
+
+/** Listing an owner's instances, or reading its journal, failed; the next sweep tries again. */
+export interface SweepFailedEvent {
+  type: 'sweepFailed';
+  owner: string;
+  error: unknown;
+}
+
+export type SweepEvent = OrphanFoundEvent | OrphanSweptEvent | SweepFailedEvent;
+
 export type FleetEvent =
-  RequestQueuedEvent | RequestDispatchedEvent | RequestFinishedEvent | WorkerRecycledEvent;
+  | RequestQueuedEvent
+  | RequestDispatchedEvent
+  | RequestFinishedEvent
+  | WorkerRecycledEvent
+  | SweepEvent;

@@ -3,6 +3,7 @@ import { LatentWorkerCannotSubstantiate, LatentWorkerFailedToSubstantiate } from
 import type { BuildResult } from '../../machines/latentWorker/types.js';
 import type { LatentWorker } from '../createLatentWorker.js';
 import type { WorkerEvent } from '../events.js';
+import type { SweepEvent } from './events.js';
 
 const SECONDS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1200];
 
@@ -27,6 +28,7 @@ export class FleetMetrics {
   readonly #substantiationSeconds: Histogram<'outcome'>;
   readonly #queueWaitSeconds: Histogram;
   readonly #builds: Counter<'result'>;
+  readonly #orphans: Counter<'reason' | 'outcome'>;
 
   constructor(workers: readonly LatentWorker<unknown>[], queueLength: () => number) {
     const registers = [this.registry];
@@ -101,6 +103,12 @@ export class FleetMetrics {
       buckets: SECONDS,
       registers
     });
+    this.#orphans = new Counter({
+      name: 'latent_workers_orphans_total',
+      help: 'Orphan instances by reason (unrecorded, closed, workerGone) and outcome (found, stopped, error)',
+      labelNames: ['reason', 'outcome'],
+      registers
+    });
     this.#builds = new Counter({
       name: 'latent_workers_builds_total',
       help: 'Finished build requests by result',
@@ -131,6 +139,13 @@ export class FleetMetrics {
           this.#substantiations.set(event.worker, { began: Date.now(), failed: false });
         }
         return;
+    }
+  }
+
+  sweepEvent(event: SweepEvent): void {
+    if (event.type === 'orphanFound') this.#orphans.inc({ reason: event.reason, outcome: 'found' });
+    else if (event.type === 'orphanSwept') {
+      this.#orphans.inc({ reason: event.reason, outcome: event.ok ? 'stopped' : 'error' });
     }
   }
 

@@ -4,6 +4,7 @@ import type { BuildResult } from '../../machines/latentWorker/types.js';
 import type { LatentWorker } from '../createLatentWorker.js';
 import type { ExecOptions, RemoteExecution } from '../exec.js';
 import type { FleetEvent } from './events.js';
+import type { SweepOptions } from './orphanSweep.js';
 
 export interface FleetOptions<P = Record<string, unknown>> {
   /** The workers the fleet dispatches to; names must be unique. The fleet drives their builds. */
@@ -12,6 +13,14 @@ export interface FleetOptions<P = Record<string, unknown>> {
   maxConcurrentStarts?: number;
   /** Default for `BuildRequest.maxAttempts`. @default Infinity */
   maxAttempts?: number;
+  /**
+   * The orphan sweep, run when some workers have a journal: at creation and every `interval`,
+   * instances of their owners that no journal holds (found with the provider's
+   * `listInstances`), and open journal records of workers this fleet does not have, are
+   * marked, and stopped if they are still orphans `grace` later. `false`: no sweep.
+   * @default { interval: 300_000, grace: 60_000 }
+   */
+  sweep?: SweepOptions | false;
 }
 
 /** An orchestrator core: queues build requests and runs each on a latent worker. */
@@ -25,6 +34,11 @@ export interface Fleet<P = Record<string, unknown>> {
    */
   shutdown(options?: { fast?: boolean }): Promise<void>;
   readonly events$: Observable<FleetEvent>;
+  /**
+   * Runs the orphan sweep now (see `FleetOptions.sweep`), resolving when it is done: marks new
+   * orphans and stops those marked at least `grace` ago. Does nothing without journaled workers.
+   */
+  sweep(): Promise<void>;
   /** This fleet's Prometheus metrics (its own registry, not prom-client's global one). */
   readonly metrics: Registry;
 }

@@ -1,4 +1,6 @@
 import type { LatentWorker } from '../createLatentWorker.js';
+import { MAX_DELAY } from '../options.js';
+import type { SweepOptions } from './orphanSweep.js';
 import type { WorkerEntry, WorkerPool } from './pool.js';
 import type { BuildRequest, FleetOptions } from './types.js';
 
@@ -6,6 +8,8 @@ export interface ResolvedFleetOptions<P> {
   workers: LatentWorker<P>[];
   maxConcurrentStarts: number;
   maxAttempts: number;
+  /** Undefined: no sweep. */
+  sweep: Required<SweepOptions> | undefined;
 }
 
 /** Checks what the user gave `createFleet`; anything wrong is a `TypeError` naming it. */
@@ -28,8 +32,29 @@ export function resolveFleetOptions<P>(options: FleetOptions<P>): ResolvedFleetO
   return {
     workers: [...workers],
     maxConcurrentStarts: limit('maxConcurrentStarts', options.maxConcurrentStarts, fail),
-    maxAttempts: limit('maxAttempts', options.maxAttempts, fail)
+    maxAttempts: limit('maxAttempts', options.maxAttempts, fail),
+    sweep: sweepOptions(options.sweep, fail)
   };
+}
+
+function sweepOptions(
+  sweep: SweepOptions | false | undefined,
+  fail: (message: string) => never
+): Required<SweepOptions> | undefined {
+  if (sweep === false) return undefined;
+  if (sweep !== undefined && (typeof sweep !== 'object' || sweep === null)) {
+    fail('sweep must be an object or false');
+  }
+  const delay = (key: 'interval' | 'grace', fallback: number, least: number) => {
+    const value = sweep?.[key] ?? fallback;
+    if (typeof value !== 'number' || !(value >= least && value <= MAX_DELAY)) {
+      fail(
+        `sweep.${key} must be a number of ms >= ${least} and <= ${MAX_DELAY}, got ${String(value)}`
+      );
+    }
+    return value;
+  };
+  return { interval: delay('interval', 300_000, 1), grace: delay('grace', 60_000, 0) };
 }
 
 /** Checks one request; returns its allowed workers (undefined: all) and attempt limit. */
