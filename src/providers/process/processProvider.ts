@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Subject, type Observable } from 'rxjs';
 import { LatentWorkerCannotSubstantiate } from '../../errors.js';
 import type {
@@ -9,49 +8,13 @@ import type {
   StopContext
 } from '../provider.js';
 import { findProcessGroups } from './findProcessGroups.js';
-import { ProcessInstance, type ProcessExit } from './processInstance.js';
+import { ProcessInstance } from './processInstance.js';
+import {
+  AGENT_COMMAND,
+  type ProcessEvent,
+  type ProcessProviderOptions
+} from './processProviderOptions.js';
 import { stopGroups } from './stopGroups.js';
-
-export interface ProcessProviderOptions<P = Record<string, unknown>> {
-  /** The agent hub's URL, handed to each instance as `LATENT_HUB_URL`. */
-  hubUrl: string;
-  /**
-   * The SHA-256 fingerprint of a `wss://` hub's certificate (`AB:CD:…`), handed to each
-   * instance as `LATENT_HUB_FINGERPRINT`: the agent then talks to the hub that shows this
-   * certificate, self-signed or not, and to no other. The agent checks its form.
-   */
-  hubFingerprint?: string;
-  /**
-   * The program to start, as argv; a function picks one per start.
-   * @default the package's `latent-agent` under this Node
-   */
-  command?: readonly string[] | ((ctx: StartContext<P>) => readonly string[]);
-  cwd?: string;
-  /**
-   * Added to this process's environment (the connection details and identity are added last):
-   * e.g. `LATENT_GIVE_UP_AFTER` (seconds) or `LATENT_ON_GIVE_UP` for `latent-agent`.
-   */
-  env?: Record<string, string>;
-  /**
-   * Time between SIGTERM and SIGKILL when stopping, ms. A fast stop, or one whose signal aborts,
-   * sends SIGKILL at once. Longer than the agent's own (2 s), so that it can end its commands
-   * itself. @default 5_000
-   */
-  stopGracePeriod?: number;
-  /** Lines of stderr kept to explain an early exit. @default 20 */
-  stderrLines?: number;
-}
-
-/** An instance's process came up or went away. */
-export type ProcessEvent =
-  | { type: 'spawned'; worker: string; instanceName: string; pid: number }
-  | ({ type: 'exited'; worker: string; instanceName: string; pid: number } & ProcessExit);
-
-/** The package's single-file `latent-agent` (`dist/agent/`), under this Node. */
-export const AGENT_COMMAND: readonly string[] = [
-  process.execPath,
-  fileURLToPath(new URL('../../../agent/latent-agent.mjs', import.meta.url))
-];
 
 /** A spawned instance and the worker it belongs to. */
 interface Entry {

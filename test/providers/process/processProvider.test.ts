@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ProcessProvider,
-  type ProcessEvent,
-  type ProcessProviderOptions
-} from '../../../src/providers/process/processProvider.js';
+import { ProcessProvider } from '../../../src/providers/process/processProvider.js';
+import type {
+  ProcessEvent,
+  ProcessProviderOptions
+} from '../../../src/providers/process/processProviderOptions.js';
 import type {
   CheckContext,
   InstanceRef,
