@@ -30,6 +30,18 @@ export interface ProcessProviderOptions<P = Record<string, unknown>> {
   stopGracePeriod?: number;
   /** Lines of stderr kept to explain an early exit. @default 20 */
   stderrLines?: number;
+  /**
+   * A folder where each instance is recorded while it lives, in `<instanceName>.json`: its
+   * worker, labels, the hub URL it was given, its process group leader's pid and start time,
+   * and when it was created. A later orchestrator process, with a provider on the same folder
+   * (and whatever `hubUrl`), then lists (`listInstances`) and stops the
+   * instances that one killed or crashed left running. Made if missing, mode 0700. One
+   * orchestrator at a time per folder: a live one's records are not another's to act on.
+   * Linux only, as the leader is told from a process that got its pid by `/proc`: elsewhere
+   * the records are written but lead a stranger to nothing.
+   * @default none: an instance is known to the process that started it only
+   */
+  stateDir?: string;
 }
 
 /** An instance's process came up or went away. */
