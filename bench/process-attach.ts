@@ -9,7 +9,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createLatentWorker } from '../src/index.js';
-import { AGENT_COMMAND, ProcessProvider } from '../src/providers/process/processProvider.js';
+import { ProcessProvider } from '../src/providers/process/processProvider.js';
+import { AGENT_COMMAND } from '../src/providers/process/processProviderOptions.js';
 import { createAgentHub } from '../src/runtime/hub/createAgentHub.js';
 
 const starts = Number(process.env.BENCH_STARTS ?? 20);

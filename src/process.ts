@@ -21,12 +21,12 @@
  * ```
  * @module
  */
+export { ProcessProvider } from './providers/process/processProvider.js';
 export {
   AGENT_COMMAND,
-  ProcessProvider,
   type ProcessEvent,
   type ProcessProviderOptions
-} from './providers/process/processProvider.js';
+} from './providers/process/processProviderOptions.js';
 export {
   isCommandRunner,
   type CommandRunner,

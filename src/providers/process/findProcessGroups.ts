@@ -1,45 +1,66 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { parseStat } from './processIdentity.js';
 
 /** `/proc` entries read in parallel. */
 const READ_AT_ONCE = 16;
 
 /**
  * The process groups of this user's processes whose environment holds every one of
- * `variables`, this process's own group excepted. An instance's agent hands its environment
- * down to the commands it runs, each in a group of its own: this finds them even once the agent
- * is gone (killed with SIGKILL, crashed). Reads `/proc`, so Linux only: elsewhere, none.
+ * `variables` (a list: any one of its values), this process's own group excepted. An
+ * instance's agent hands its environment down to the commands it runs, each in a group of its
+ * own: this finds them even once the agent is gone (killed with SIGKILL, crashed). Reads
+ * `/proc`, so Linux only: elsewhere, none.
  */
 export async function findProcessGroups(
-  variables: Readonly<Record<string, string>>
+  variables: Readonly<Record<string, string | readonly string[]>>
 ): Promise<number[]> {
+  const wanted = Object.entries(variables).map(([name, values]) =>
+    (typeof values === 'string' ? [values] : values).map((value) => `${name}=${value}`)
+  );
+  const found = await scanEnvironments((environ) =>
+    wanted.every((entries) => entries.some((entry) => environ.has(entry))) ? true : undefined
+  );
+  return [...new Set(found.map(({ group }) => group))];
+}
+
+/**
+ * What `pick` makes of the environment (its `NAME=value` entries) of each of this user's
+ * processes, with the process's group; processes of which it makes `undefined`, of another
+ * user, of group 0 or 1 (a kill of those reaches too far) or of our own group are left out.
+ * Linux only: elsewhere, none.
+ */
+export async function scanEnvironments<T>(
+  pick: (environ: ReadonlySet<string>) => T | undefined
+): Promise<Array<{ group: number; picked: T }>> {
   if (process.platform !== 'linux') return [];
-  const wanted = Object.entries(variables).map(([name, value]) => `${name}=${value}`);
   const own = await groupOf('self');
   const pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
-  const groups: Array<number | undefined> = [];
+  const found: Array<{ group: number; picked: T } | undefined> = [];
   // A few files open at a time: an orchestrator near its descriptor limit must not hit it here.
   for (let i = 0; i < pids.length; i += READ_AT_ONCE) {
     const batch = pids.slice(i, i + READ_AT_ONCE).map(async (pid) => {
-      // A zombie's environment reads empty, and one of another user's does not read at all.
-      const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-      const entries = new Set(environ.split('\0'));
-      if (!wanted.every((entry) => entries.has(entry))) return undefined;
+      const picked = pick(await environmentOf(pid));
+      if (picked === undefined) return undefined;
       // Root reads every environment: the user's own processes only.
       const owner = await stat(`/proc/${pid}`).catch(() => undefined);
-      return owner?.uid === process.getuid?.() ? groupOf(pid) : undefined;
+      const group = owner?.uid === process.getuid?.() ? await groupOf(pid) : undefined;
+      return group !== undefined && group > 1 && group !== own ? { group, picked } : undefined;
     });
-    groups.push(...(await Promise.all(batch)));
+    found.push(...(await Promise.all(batch)));
   }
-  // Group 1 is init's, and a kill of -1 would reach every process: never that, nor our own.
-  return [...new Set(groups)].filter(
-    (group): group is number => group !== undefined && group > 1 && group !== own
-  );
+  return found.filter((entry) => entry !== undefined);
+}
+
+/**
+ * The `NAME=value` entries of `pid`'s environment, as it was started. Empty once it is gone,
+ * for a zombie, and for another user's process (unless we are root).
+ */
+export async function environmentOf(pid: number | string): Promise<Set<string>> {
+  const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+  return new Set(environ.split('\0'));
 }
 
 /** The process group of `pid` (field 5 of `/proc/<pid>/stat`), or `undefined` once it is gone. */
 async function groupOf(pid: string): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  // The command name, in parentheses, may hold spaces and parentheses itself.
-  const group = Number(stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-  return Number.isInteger(group) ? group : undefined;
+  return parseStat(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined))?.group;
 }

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ProcessProvider,
-  type ProcessEvent,
-  type ProcessProviderOptions
-} from '../../../src/providers/process/processProvider.js';
+import { ProcessProvider } from '../../../src/providers/process/processProvider.js';
+import type {
+  ProcessEvent,
+  ProcessProviderOptions
+} from '../../../src/providers/process/processProviderOptions.js';
 import type {
   CheckContext,
   InstanceRef,
@@ -287,6 +287,33 @@ describe('ProcessProvider', () => {
     expect([provider.pidOf('w1'), provider.pidOf('w2')]).toEqual([undefined, w2]);
     await provider.stopInstance(stopOf(two, true));
     expect(isAlive(w2!)).toBe(false);
+  });
+
+  it('without stateDir, lists its own instances that run and carry the labels', async () => {
+    const { provider } = watched();
+    const [one, two] = [ref('w1'), ref('w2')];
+    const ids = [
+      await provider.startInstance(startOf(one)),
+      await provider.startInstance(startOf(two))
+    ].map(({ instanceId }) => instanceId);
+    const list = (labels: Record<string, string>) =>
+      provider.listInstances({ labels, signal: never });
+    const listed = (instance: InstanceRef, instanceId: string | undefined) => ({
+      instanceName: instance.instanceName,
+      instanceId,
+      labels: instance.labels,
+      createdAt: expect.any(Number) as number
+    });
+    expect(await list({ 'latent-workers.io/owner': DEFAULT_OWNER })).toEqual([
+      listed(one, ids[0]),
+      listed(two, ids[1])
+    ]);
+    expect(await list({ 'latent-workers.io/worker': 'w2' })).toEqual([listed(two, ids[1])]);
+    expect(await list({ 'latent-workers.io/owner': 'someone-else' })).toEqual([]);
+    await provider.stopInstance(stopOf(one, true));
+    expect(await list({})).toEqual([listed(two, ids[1])]);
+    await provider.stopInstance(stopOf(two, true));
+    expect(await list({})).toEqual([]);
   });
 
   it('an early exit is reported with its code and the last lines of stderr', async () => {

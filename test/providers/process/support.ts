@@ -1,9 +1,7 @@
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { createAgentHub, type AgentHub } from '../../../src/runtime/hub/createAgentHub.js';
-import {
-  ProcessProvider,
-  type ProcessProviderOptions
-} from '../../../src/providers/process/processProvider.js';
+import { ProcessProvider } from '../../../src/providers/process/processProvider.js';
+import type { ProcessProviderOptions } from '../../../src/providers/process/processProviderOptions.js';
 import {
   createLatentWorker,
   type LatentWorker,
