@@ -17,6 +17,7 @@ const cancelledBrand: unique symbol = Symbol.for(
 const unavailableBrand: unique symbol = Symbol.for('latent-workers/LatentWorkerUnavailable');
 const lostBrand: unique symbol = Symbol.for('latent-workers/LatentWorkerConnectionLost');
 const rejectedBrand: unique symbol = Symbol.for('latent-workers/LatentWorkerConnectionRejected');
+const journalBrand: unique symbol = Symbol.for('latent-workers/LatentWorkerJournalError');
 
 export class LatentWorkerError extends Error {
   /** The registry symbol that marks instances of this class, from any copy of the package. */
@@ -153,4 +154,32 @@ export class LatentWorkerConnectionLost extends LatentWorkerError {
 export class LatentWorkerConnectionRejected extends LatentWorkerError {
   static override readonly brand: symbol = rejectedBrand;
   declare readonly [rejectedBrand]: true;
+}
+
+/** Why a journal refused (`LatentWorkerJournalError`). */
+export type JournalErrorCode =
+  /** The file is not a journal, or it is damaged (random bytes, cut short, failed its check). */
+  | 'corrupt'
+  /** A newer version of latent-workers wrote it: its schema version is above this one's. */
+  | 'newerSchema'
+  /** The path cannot be created or written: a directory, under a regular file, read-only. */
+  | 'unwritable'
+  /** Another live process, or another `openJournal` of this one, holds the journal. */
+  | 'locked'
+  /** The journal was closed. */
+  | 'closed';
+
+/**
+ * `openJournal` cannot use the file it was given, or a journal was used after `close()`. A
+ * journal never answers bad input with an empty journal: the file is left as it was.
+ */
+export class LatentWorkerJournalError extends LatentWorkerError {
+  static override readonly brand: symbol = journalBrand;
+  declare readonly [journalBrand]: true;
+  readonly code: JournalErrorCode;
+
+  constructor(code: JournalErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
 }

@@ -23,10 +23,12 @@ export {
   LatentWorkerConnectionRejected,
   LatentWorkerError,
   LatentWorkerFailedToSubstantiate,
+  LatentWorkerJournalError,
   LatentWorkerSubstantiationCancelled,
   LatentWorkerUnavailable,
   type CancelledBy,
   type FailureReason,
+  type JournalErrorCode,
   type UnavailableReason
 } from './errors.js';
 export {
@@ -68,6 +70,14 @@ export type {
 } from './runtime/fleet/types.js';
 export type { SweepOptions } from './runtime/fleet/orphanSweep.js';
 export { DEFAULT_OWNER, instanceName, LABELS } from './runtime/identity.js';
+export type {
+  Journal,
+  JournalInstance,
+  JournalRecord,
+  JournalState
+} from './runtime/journal/journal.js';
+export { derivePassword } from './runtime/journal/password.js';
+export { openJournal, type JournalOptions } from './runtime/journal/sqliteJournal.js';
 export type { Clock, InspectionObserver, LatentWorkerOptions } from './runtime/options.js';
 export type { PersistedWorkerSnapshot } from './runtime/persistence.js';
 export type {

@@ -94,6 +94,19 @@ describe('the package entries', () => {
     expect((await load(tlsHub)).packages).toContain('selfsigned');
   });
 
+  it('libsql is loaded by openJournal, not by an entry', async () => {
+    for (const entry of ['latent-workers', 'latent-workers/process', 'latent-workers/testing']) {
+      expect((await load(entry)).packages).not.toContain('libsql');
+    }
+    const journal = join(project, 'journal.mjs');
+    writeFileSync(
+      journal,
+      "import { openJournal } from 'latent-workers';\n" +
+        `await (await openJournal({ path: ${JSON.stringify(join(project, 'journal.db'))} })).close();\n`
+    );
+    expect((await load(journal)).packages).toContain('libsql');
+  });
+
   it('the recorder sees what an entry loads: the root loads xstate and ws, the demo commander', async () => {
     expect([...(await load('latent-workers')).packages]).toEqual(
       expect.arrayContaining(['xstate', 'ws'])

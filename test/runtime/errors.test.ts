@@ -67,6 +67,11 @@ describe('two copies of the package in one process', () => {
       false
     );
     expect(a.LatentWorkerError.is(new b.LatentWorkerConnectionLost('gone'))).toBe(true);
+    const locked = new b.LatentWorkerJournalError('locked', 'held');
+    expect(a.LatentWorkerJournalError.is(locked)).toBe(true);
+    expect(a.LatentWorkerError.is(locked)).toBe(true);
+    expect(a.LatentWorkerJournalError.is(new b.LatentWorkerConnectionLost('gone'))).toBe(false);
+    expect(locked).toMatchObject({ name: 'LatentWorkerJournalError', code: 'locked' });
   });
 
   it("a provider throwing the other copy's CannotSubstantiate fails the build, not the worker", async () => {

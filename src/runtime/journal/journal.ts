@@ -35,14 +35,24 @@ export type JournalRecord =
 export interface Journal {
   /** Instances whose start was recorded and whose stop was not (oldest first). */
   openInstances(query?: { owner?: string; workerName?: string }): Promise<JournalInstance[]>;
-  /** Writes one change durably. Rejects (and records nothing) when it cannot. */
+  /**
+   * Writes one change durably. Rejects (and records nothing) when it cannot: a `starting` of an
+   * instance name or generation recorded before (a generation is never started twice), a
+   * closed journal, a failing disk. An update of a record that is closed or was never written
+   * (the engine closes every stop, also one whose start record failed) changes nothing.
+   */
   record(change: JournalRecord): Promise<void>;
-  /** The highest generation ever recorded for the worker, open or closed; 0 if none. */
+  /**
+   * The highest generation ever recorded for the worker, open or closed (also once its record
+   * was pruned); 0 if none.
+   */
   lastGeneration(query: { owner: string; workerName: string }): Promise<number>;
   /**
    * The password of the instance named `instanceName`, derived from the journal's secret
-   * (`derivePassword`): the same after a restart, different for every instance name.
+   * (`derivePassword`): the same after a restart, different for every instance name. Throws
+   * once the journal is closed.
    */
   password(instanceName: string): string;
+  /** Lets go of the journal (and of its lock); idempotent. Every call after it rejects. */
   close(): Promise<void>;
 }
