@@ -1,12 +1,16 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { merge, map, type Observable, type Subscription } from 'rxjs';
 import {
   createFleet,
   createLatentWorker,
+  openJournal,
   type InspectionObserver,
+  type Journal,
   type LatentWorker,
   type StartContext
 } from '../index.js';
-import { AGENT_COMMAND, createAgentHub, ProcessProvider } from '../process.js';
+import { AGENT_COMMAND, createAgentHub, ProcessProvider, type AgentHub } from '../process.js';
 import { demoBuilds, runRecipe } from './builds.js';
 import { DemoState } from './demoState.js';
 import type { DemoEvent } from './events.js';
@@ -23,6 +27,11 @@ export interface DemoOptions {
   /** The agent to start. @default the package's built `latent-agent` */
   agentCommand?: readonly string[];
   inspect?: InspectionObserver;
+  /**
+   * Keep a journal and the instances' records here: a run after a crash stops (or, if their
+   * agents come back, adopts) the instances the crashed one left running, and says so.
+   */
+  stateDir?: string;
   /** Aborting shuts the fleet down cleanly (Ctrl-C). */
   signal?: AbortSignal;
   view: DemoView;
@@ -47,11 +56,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     view.event(event, state);
   };
 
-  const hub = await createAgentHub({ heartbeatInterval: 2_000 });
+  const { stateDir } = options;
+  const journal = stateDir ? await openStateDir(stateDir, state, view) : undefined;
+  // The same port as last time, if it is free: agents left running can find the hub again.
+  const hub = await hubOn(stateDir ? lastPort(stateDir) : 0);
+  if (stateDir) writeFileSync(join(stateDir, 'hub.json'), JSON.stringify({ port: hub.port }));
   const provider = new ProcessProvider<Props>({
     hubUrl: hub.url,
     command: failingOnce(names[Math.min(2, names.length - 1)]!, options.agentCommand),
-    stopGracePeriod: 3_000
+    stopGracePeriod: 3_000,
+    ...(stateDir ? { stateDir: join(stateDir, 'instances') } : {})
   });
   const workers: LatentWorker<Props>[] = names.map((name) =>
     createLatentWorker<Props>({
@@ -62,6 +76,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       missingTimeout: 30_000,
       maxBuilds: 1,
       quarantine: { initial: QUARANTINE_MS },
+      // A live agent of a crashed run dials again within a few seconds (its backoff's cap).
+      ...(journal ? { journal, adoptTimeout: 8_000 } : {}),
       ...(options.inspect ? { inspect: options.inspect } : {})
     })
   );
@@ -93,10 +109,47 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   if (stopped) view.notice('interrupted: shutting down, stopping every instance...', state);
   await fleet.shutdown();
   await hub.close();
+  await journal?.close();
   subscription.unsubscribe();
   const summary = summarize(state, stopped);
   view.end(summary, state);
   return summary;
+}
+
+/** Opens the journal in `dir` and tells what an earlier run left open in it. */
+async function openStateDir(dir: string, state: DemoState, view: DemoView): Promise<Journal> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const journal = await openJournal({ path: join(dir, 'journal.db') });
+  const open = await journal.openInstances();
+  if (open.length > 0) {
+    const names = open.map((instance) => instance.instanceName).join(', ');
+    view.notice(
+      `${open.length} instance${open.length > 1 ? 's' : ''} left running by an earlier run (${names}): each is stopped, or adopted if its agent comes back, before anything new starts`,
+      state
+    );
+  }
+  return journal;
+}
+
+function lastPort(dir: string): number {
+  try {
+    const { port } = JSON.parse(readFileSync(join(dir, 'hub.json'), 'utf8')) as { port?: unknown };
+    return typeof port === 'number' ? port : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A hub on `port`, or on any free port if that one is taken. */
+async function hubOn(port: number): Promise<AgentHub> {
+  const options = { heartbeatInterval: 2_000 };
+  if (port === 0) return createAgentHub(options);
+  try {
+    return await createAgentHub({ ...options, port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return createAgentHub(options);
+  }
 }
 
 /** The agent command, except that `worker`'s first start runs a process that dies at once. */

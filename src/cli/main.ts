@@ -42,6 +42,7 @@ interface Flags {
   idleTimeout: number;
   json?: boolean;
   inspect?: boolean;
+  stateDir?: string;
 }
 
 /** The `npm start` demo's command line; resolves with the process exit code. */
@@ -56,6 +57,10 @@ export async function runCli(io: CliIo): Promise<number> {
     .option('--builds <n>', 'builds in the queue', integer(0), 12)
     .option('--idle-timeout <seconds>', 'idle time before an instance is stopped', seconds, 2)
     .option('--json', 'machine-readable events, one JSON object per line')
+    .option(
+      '--state-dir <dir>',
+      'keep a journal here: after a crash, the next run first stops (or adopts) what the last one left running'
+    )
     .option('--inspect', 'stream every worker to the Stately inspector on http://localhost:8080')
     .exitOverride()
     .configureOutput({
@@ -82,6 +87,7 @@ export async function runCli(io: CliIo): Promise<number> {
       idleTimeout: flags.idleTimeout * 1000,
       view,
       ...(io.signal ? { signal: io.signal } : {}),
+      ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
       ...(io.agentCommand ? { agentCommand: io.agentCommand } : {}),
       ...(inspection ? { inspect: inspection.inspect } : {})
     });

@@ -23,6 +23,10 @@ export function narrate({ source, event }: DemoEvent): string | undefined {
             : undefined;
         case 'paused':
           return `${event.worker}: paused (${event.reason ?? 'manually'})`;
+        case 'recovered':
+          return event.outcome === 'adopted'
+            ? `${event.worker}: adopted ${event.instance.name}, left running by an earlier run (its agent came back)`
+            : `${event.worker}: ${event.outcome === 'stopped' ? 'stopped' : 'could not stop'} ${event.instance.name}, left running by an earlier run`;
         default:
           return undefined;
       }
