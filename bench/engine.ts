@@ -12,7 +12,7 @@ export interface CycleSubject {
   insubstantiate(): Promise<void>;
 }
 
-const instant: Provider = { startInstance() {}, stopInstance() {} };
+export const instant: Provider = { startInstance() {}, stopInstance() {} };
 const connection: Connection = { disconnect() {} };
 
 export const subjects = {
