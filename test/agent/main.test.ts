@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LatentWorkerOptions } from '../../src/index.js';
 import { builtAgent } from '../runtime/hub/builtAgent.js';
 import { hubWorld, type HubWorld } from '../runtime/hub/support.js';
+import { freePort } from '../support/ports.js';
 import { credentials, runProgram, startProgram, within } from './program.js';
 
 // Compiling the agent takes seconds on a busy machine: once per file, outside the tests' timeout.
@@ -22,15 +22,6 @@ afterEach(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** A loopback port nobody listens on. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A hub and the built agent attached to it as w1, started with `args` and `env`. */
 async function attachedProgram(
   args: string[],
@@ -46,7 +37,7 @@ async function attachedProgram(
 
 describe('latent-agent, the program', () => {
   it('gives up after --give-up-after seconds without reaching the hub', async () => {
-    const url = `ws://127.0.0.1:${await deadPort()}`;
+    const url = `ws://127.0.0.1:${await freePort()}`;
     const began = Date.now();
     const { code, output } = await runProgram(['--give-up-after', '0.5'], credentials(url));
     expect(code).toBe(4);
@@ -83,7 +74,7 @@ describe('latent-agent, the program', () => {
 
   it('runs --on-give-up through /bin/sh when it gives up, without the password', async () => {
     const file = join(scratch, 'gave-up');
-    const url = `ws://127.0.0.1:${await deadPort()}`;
+    const url = `ws://127.0.0.1:${await freePort()}`;
     const { code, output } = await runProgram(
       ['--give-up-after', '0.2', '--on-give-up', `env > ${file}`],
       credentials(url)

@@ -1,16 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createLatentWorker,
-  instanceName,
-  LABELS,
+  DEFAULT_OWNER,
   type Connection,
-  type InstanceRef,
   type LatentWorkerOptions,
   type Provider,
   type StartContext,
   type StopContext,
   type WorkerEvent
 } from '../../src/index.js';
+import { ref as instanceRef } from '../support/instances.js';
 import { MemoryJournal } from '../support/memoryJournal.js';
 import { track } from '../support/harness.js';
 
@@ -19,18 +18,10 @@ import { track } from '../support/harness.js';
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-const OWNER = 'latent-workers';
-const ref = (generation: number, instanceId?: string): InstanceRef => ({
-  workerName: 'w',
-  generation,
-  instanceName: instanceName(OWNER, 'w', generation),
-  labels: {
-    [LABELS.owner]: OWNER,
-    [LABELS.worker]: 'w',
-    [LABELS.generation]: String(generation)
-  },
-  ...(instanceId === undefined ? {} : { instanceId })
-});
+const OWNER = DEFAULT_OWNER;
+/** The instances of worker `w`. */
+const ref = (generation: number, instanceId?: string) =>
+  instanceRef('w', generation, instanceId === undefined ? {} : { instanceId });
 
 interface Deferred {
   resolve(): void;

@@ -2,14 +2,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createFleet,
   createLatentWorker,
-  instanceName,
+  DEFAULT_OWNER,
   LABELS,
   type FleetEvent,
-  type InstanceRef,
   type ListedInstance,
   type Provider,
   type StopContext
 } from '../../../src/index.js';
+import { ref } from '../../support/instances.js';
 import { MemoryJournal } from '../../support/memoryJournal.js';
 
 // The orphan sweep (instances.md): what carries this owner's labels but no journal holds is
@@ -17,17 +17,7 @@ import { MemoryJournal } from '../../support/memoryJournal.js';
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-const OWNER = 'latent-workers';
-const ref = (worker: string, generation: number): InstanceRef => ({
-  workerName: worker,
-  generation,
-  instanceName: instanceName(OWNER, worker, generation),
-  labels: {
-    [LABELS.owner]: OWNER,
-    [LABELS.worker]: worker,
-    [LABELS.generation]: String(generation)
-  }
-});
+const OWNER = DEFAULT_OWNER;
 const listed = (worker: string, generation: number): ListedInstance => {
   const { instanceName: name, labels } = ref(worker, generation);
   return { instanceName: name, labels, instanceId: `id-${generation}` };

@@ -81,7 +81,7 @@ describe('records', () => {
     const journal = await scratch.open();
     await journal.record(starting(ref('w2', 1), 30));
     await journal.record(starting(ref('w1', 2), 10));
-    await journal.record(starting(ref('w1', 1, 'other'), 10, undefined, 'other'));
+    await journal.record(starting(ref('w1', 1, { owner: 'other' }), 10, undefined, 'other'));
     await journal.record(starting(ref('w3', 7), 10));
     await journal.record(starting(ref('w1', 3), 20));
     const names = (instances: Awaited<ReturnType<Journal['openInstances']>>) =>
@@ -108,7 +108,7 @@ describe('records', () => {
     const journal = await scratch.open();
     await journal.record(starting(ref('w1', 1), 1));
     await journal.record(starting(ref('w1', 4), 2));
-    await journal.record(starting(ref('w1', 9, 'other'), 3, undefined, 'other'));
+    await journal.record(starting(ref('w1', 9, { owner: 'other' }), 3, undefined, 'other'));
     const last = (owner: string, workerName: string) =>
       journal.lastGeneration({ owner, workerName });
     expect(await last('latent-workers', 'w1')).toBe(4);
@@ -130,7 +130,7 @@ describe('records', () => {
     expect(await journal.openInstances()).toEqual([]);
     // The same generation of another worker or owner is its own.
     await journal.record(starting(ref('w2', 2), 9));
-    await journal.record(starting(ref('w1', 2, 'other'), 9, undefined, 'other'));
+    await journal.record(starting(ref('w1', 2, { owner: 'other' }), 9, undefined, 'other'));
     expect(await journal.openInstances()).toHaveLength(2);
   });
 

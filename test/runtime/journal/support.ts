@@ -6,8 +6,6 @@ import { createInterface } from 'node:readline';
 import { afterEach, beforeEach } from 'vitest';
 import {
   DEFAULT_OWNER,
-  instanceName,
-  LABELS,
   openJournal,
   type InstanceRef,
   type Journal,
@@ -55,19 +53,7 @@ export function useScratch(): Scratch {
   return scratch;
 }
 
-/** The `InstanceRef` of `workerName`'s `generation`-th start. */
-export function ref(workerName: string, generation: number, owner = DEFAULT_OWNER): InstanceRef {
-  return {
-    workerName,
-    generation,
-    instanceName: instanceName(owner, workerName, generation),
-    labels: {
-      [LABELS.owner]: owner,
-      [LABELS.worker]: workerName,
-      [LABELS.generation]: String(generation)
-    }
-  };
-}
+export { ref } from '../../support/instances.js';
 
 /** The `starting` record of `instance`. */
 export function starting(
