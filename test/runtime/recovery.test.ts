@@ -335,3 +335,39 @@ describe('passwords', () => {
     expect(JSON.stringify(journal.history)).not.toContain(password);
   });
 });
+
+describe('insubstantiate() during recovery', () => {
+  it('stops the running leftover instead of adopting it, and resolves once it is stopped', async () => {
+    const journal = new MemoryJournal();
+    journal.leave(OWNER, ref(1), 'stopping');
+    journal.leave(OWNER, ref(2), 'started');
+    const h = journaled(journal);
+    await flush();
+    const down = track(h.worker.insubstantiate({ fast: true }));
+    await h.complete();
+    expect(h.calls).toEqual([`stop ${ref(1).instanceName}`, `stop ${ref(2).instanceName}`]);
+    expect(h.stops.map((stop) => stop.fast)).toEqual([false, false]);
+    expect(down.status).toBe('pending');
+    await h.complete();
+    expect(down.status).toBe('fulfilled');
+    expect(h.worker.status).toMatchObject({ state: 'idle', connected: false });
+  });
+
+  it('does not make the next instance’s stop fast', async () => {
+    const journal = new MemoryJournal();
+    journal.leave(OWNER, ref(1), 'stopping');
+    const h = journaled(journal, { buildWaitTimeout: 0 });
+    await flush();
+    void h.worker.insubstantiate({ fast: true });
+    await h.complete();
+    void h.worker.substantiate();
+    await flush();
+    await h.complete(); // the start of generation 2
+    void h.worker.insubstantiate();
+    await flush();
+    expect(h.stops.map((stop) => [stop.generation, stop.fast])).toEqual([
+      [1, false],
+      [2, false]
+    ]);
+  });
+});

@@ -228,6 +228,11 @@ export const latentWorkerMachine = setup({
       enqueue.assign({ leftovers: rest });
       if (leftover) enqueue.emit({ type: 'recovered', leftover, outcome: params.outcome });
     }),
+    /** `insubstantiate()` during recovery: the running leftover is stopped, not kept. */
+    forgoAdoption: assign({
+      leftovers: ({ context }) =>
+        context.leftovers.map((leftover) => ({ ...leftover, started: false }))
+    }),
     /** Its agent came back: the leftover is this worker's instance again, as before the crash. */
     adoptLeftover: enqueueActions(({ context, enqueue }) => {
       const leftover = context.leftovers[0]!;
@@ -396,7 +401,14 @@ export const latentWorkerMachine = setup({
           description:
             'Created with a journal: the instances an earlier process left open are stopped, oldest first, before any new start; a request meanwhile waits.',
           initial: 'reading',
-          ...waitingWithQueue(),
+          on: {
+            ...waitingWithQueue().on,
+            // Called off: every leftover is stopped, none adopted; recovery's stops are never
+            // fast, and a fast request is not left over for the next instance's stop either.
+            insubstantiate: {
+              actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'forgoAdoption']
+            }
+          },
           states: {
             reading: {
               description: 'readJournal is running: what is open, and the highest generation.',
@@ -426,7 +438,7 @@ export const latentWorkerMachine = setup({
                 },
                 insubstantiate: {
                   target: 'stopping',
-                  actions: { type: 'cancelWaiters', params: { queued: true } }
+                  actions: [{ type: 'cancelWaiters', params: { queued: true } }, 'forgoAdoption']
                 },
                 shutdown: {
                   target: 'stopping',
