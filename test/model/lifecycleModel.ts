@@ -245,17 +245,24 @@ export class LifecycleModel {
     while (this.pending?.arrived && this.pending.answer === 'throwsSync') this.answer();
   }
 
+  /** Time passes: each timer fires at its instant, in order, and may arm others. */
   advance(ms: number): void {
-    this.now += ms;
+    const until = this.now + ms;
     for (;;) {
-      const due = [...this.#timers].filter(([, at]) => at <= this.now).sort((a, b) => a[1] - b[1]);
+      const due = [...this.#timers].filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1]);
       const first = due[0];
       if (!first) break;
+      if (due[1]?.[1] === first[1]) this.ties++;
       this.#timers.delete(first[0]);
+      this.now = first[1];
       this.#fire(first[0]);
+      this.settleSynchronous();
     }
-    this.settleSynchronous();
+    this.now = until;
   }
+
+  /** Timers that fell due at the same instant (the generators' timer lengths should avoid it). */
+  ties = 0;
 
   #fire(timer: Timer): void {
     switch (timer) {

@@ -135,7 +135,7 @@ async function perform(step: Step, run: Run): Promise<void> {
       world?.callShutdown(step.fast);
       return model.shutdown(step.fast);
     case 'advance':
-      world?.advance(step.ms);
+      await world?.advance(step.ms);
       return model.advance(step.ms);
     case 'release': {
       const arrived = world ? world.ledger.tasks > 0 : model.pending?.arrived;

@@ -1,6 +1,5 @@
 import type { fc } from '@fast-check/vitest';
 import { vi } from 'vitest';
-import { SimulatedClock } from 'xstate';
 import {
   LatentWorkerCannotSubstantiate,
   LatentWorkerConnectionRejected,
@@ -16,6 +15,7 @@ import {
 import type { AnswerScript } from '../model/answers.js';
 import type { ModelSettings, Outcome } from '../model/lifecycleModel.js';
 import { Ledger, scriptedProvider } from './scriptedProvider.js';
+import { StepClock } from './stepClock.js';
 
 /** Lets every settled promise and the machine's reactions run: one macrotask. */
 export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -36,11 +36,11 @@ export function outcomeOf(error: unknown): Outcome {
 type Wait = 'substantiate' | 'insubstantiate' | 'shutdown';
 
 /**
- * The system under test: one real LatentWorker on a SimulatedClock and a scripted provider,
+ * The system under test: one real LatentWorker on a stepped clock and a scripted provider,
  * driven one orchestrator call at a time, with every promise it returned observed.
  */
 export class World {
-  readonly clock = new SimulatedClock();
+  readonly clock = new StepClock();
   readonly ledger = new Ledger();
   readonly worker: LatentWorker<Record<string, unknown>>;
   readonly outcomes = new Map<number, Outcome>();
@@ -175,11 +175,16 @@ export class World {
     });
   }
 
-  /** Time passes; the idle timer must not stop an instance that runs a build. */
-  advance(ms: number): void {
+  /**
+   * Time passes, one due timer at a time, the engine reacting to each before the next fires;
+   * the idle timer must not stop an instance that runs a build.
+   */
+  async advance(ms: number): Promise<void> {
     const { state, building } = this.worker.status;
     const stops = this.ledger.count('stop');
-    this.clock.increment(ms);
+    const until = this.clock.now() + ms;
+    while (this.clock.fireNext(until)) await flush();
+    this.clock.set(until);
     if (state === 'substantiated' && building > 0 && this.ledger.count('stop') > stops) {
       this.ledger.violate('the idle timer stopped an instance that runs a build');
     }
