@@ -4,7 +4,7 @@ import { LifecycleModel } from '../model/lifecycleModel.js';
 import { lifecycleArbitraries } from './arbitraries.js';
 import { CORNERS, Run } from './steps.js';
 
-test('the generated runs reach every corner of issues 5 and 8 often', async () => {
+test('the generated runs reach every corner of issues 5 and 8, and of crashes, often', async () => {
   // Arrange: runs as the lifecycle property draws them, played on the model alone
   const samples = fc.sample(fc.record(lifecycleArbitraries()), { numRuns: 1000, seed: 5 });
   const hits = new Map<string, number>(CORNERS.map((corner) => [corner, 0]));
