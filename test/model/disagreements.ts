@@ -2,7 +2,7 @@
  * Where the engine disagrees with the documents (a bug reported, not yet fixed) and the model,
  * for now, follows the engine, so that the property can judge everything else. Each entry is
  * the smallest counter-example the property found, replayed as the documents want it by
- * `test/properties/disagreements.test.ts` (a `test.fails` while the bug lasts). Once the
+ * `test/runtime/recoveryDisagreements.test.ts` (a `test.fails` while the bug lasts). Once the
  * engine is fixed, that test fails: set the entry to false and make the test a plain one.
  */
 export const FOLLOW_ENGINE = {
