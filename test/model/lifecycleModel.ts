@@ -6,10 +6,12 @@ import {
   type AnswerScript,
   type CallKind
 } from './answers.js';
+import { FOLLOW_ENGINE } from './disagreements.js';
 
 /** Where the instance is; `starting`/`connecting`/`checking` are the public `substantiating`. */
 export type Phase =
   | 'idle'
+  | 'recovering'
   | 'starting'
   | 'connecting'
   | 'checking'
@@ -34,17 +36,37 @@ export interface ModelSettings {
   healthCheck: boolean;
   pauseAfterFailures: number;
   quarantine: { initial: number; factor: number; max: number };
+  /** The worker has a journal: it survives a crash, and a restarted worker recovers from it. */
+  journal: boolean;
+  adoptTimeout: number;
 }
+
+/** How far an instance the journal holds open got (instances.md, "Journal and recovery"). */
+export type JournalState = 'starting' | 'started' | 'stopping';
 
 /**
  * `deadline`: the open request's (missingTimeout from the call that opened it); `takedown`: that
  * of the provider call a takedown waits for (stopTimeout from the abort of a running start or
  * check, or from the beginning of the stop).
  */
-type Timer = 'deadline' | 'takedown' | 'check' | 'idle' | 'quarantine';
+type Timer = 'deadline' | 'takedown' | 'check' | 'idle' | 'quarantine' | 'adopt';
 
-/** How far a promise of `insubstantiate()` or `shutdown()` got. */
-export type Settling = 'pending' | 'resolved';
+/**
+ * How far a promise of `insubstantiate()` or `shutdown()` got; `abandoned`: its process crashed
+ * while it was pending (it never matters again).
+ */
+export type Settling = 'pending' | 'resolved' | 'abandoned';
+
+/** Start answers with which the start returns (the others throw, or never come). */
+const RETURNS: readonly Answer[] = [
+  'started',
+  'startedUndefined',
+  'startedStatuses',
+  'startedWithId',
+  'refused',
+  'garbage',
+  'garbageList'
+];
 
 /**
  * The lifecycle of `lifecycle.md` and `instances.md` as a plain state machine over a flat
@@ -54,6 +76,10 @@ export type Settling = 'pending' | 'resolved';
  *
  * Simplifications (each observably equivalent to the contract): timers are absolute
  * deadlines; a provider answer is applied only when the test says it arrived.
+ *
+ * With a journal, a `crash()` loses everything but the journal (and time, and the calls made):
+ * the restarted worker recovers, as "Journal and recovery" in instances.md says. The calls of
+ * the crashed process are no concern of the model any more: their answers reach nobody.
  */
 export class LifecycleModel {
   now = 0;
@@ -87,7 +113,21 @@ export class LifecycleModel {
   pending: { kind: CallKind; answer: Answer; arrived: boolean } | undefined;
   readonly outcomes = new Map<number, Outcome>();
   readonly stopRequests = new Map<number, Settling>();
-  shutdownState: 'not called' | Settling = 'not called';
+  shutdownState: 'not called' | 'pending' | 'resolved' = 'not called';
+  /**
+   * The instances the journal holds open, by generation, as the documents say the worker
+   * writes them (undefined without a journal): `starting` before the start is issued, `started`
+   * once it returned, `stopping` before the stop; closed once a stop returned.
+   */
+  readonly journal: Map<number, JournalState> | undefined;
+  /** `recovered` events so far: `<generation>:<outcome>`. */
+  readonly recovered: string[] = [];
+  /** `recovering` only: the instances still to stop or adopt, oldest first. */
+  leftovers: Array<{ generation: number; started: boolean }> = [];
+  /** `recovering` only: stopping the oldest leftover, or waiting for the newest's agent. */
+  recovery: 'stopping' | 'adopting' | undefined;
+  /** An `insubstantiate()` or `shutdown()` came during recovery: no leftover is adopted. */
+  noAdoption = false;
   readonly #timers = new Map<Timer, number>();
   readonly #answers: AnswerCursor;
 
@@ -97,11 +137,20 @@ export class LifecycleModel {
   ) {
     this.nextQuarantine = settings.quarantine.initial;
     this.#answers = new AnswerCursor(script);
+    // With a journal the worker recovers at creation; from an empty journal it is idle at once.
+    this.journal = settings.journal ? new Map() : undefined;
   }
 
-  get state(): 'idle' | 'substantiating' | 'substantiated' | 'insubstantiating' | 'shutDown' {
+  get state():
+    'idle' | 'recovering' | 'substantiating' | 'substantiated' | 'insubstantiating' | 'shutDown' {
     const p = this.phase;
     return p === 'starting' || p === 'connecting' || p === 'checking' ? 'substantiating' : p;
+  }
+
+  /** The generation of the instance `status.instance` names: the one that exists or may. */
+  get instance(): number | undefined {
+    if (this.phase === 'recovering') return this.leftovers[0]?.generation;
+    return this.instanceExists ? this.generation : undefined;
   }
 
   /** A substantiation in progress that nobody has called off. */
@@ -154,11 +203,16 @@ export class LifecycleModel {
       return void this.stopRequests.set(request, 'resolved');
     }
     this.#cancelAll('insubstantiate');
-    if (fast) this.fastStop = true;
+    // Recovery's stops are never fast (instances.md); the wish ends with the recovery.
+    const outlives = FOLLOW_ENGINE.fastOutlivesRecovery && this.recovery === 'stopping';
+    if (fast && (this.phase !== 'recovering' || outlives)) this.fastStop = true;
     // Past the deadline nothing more can be done until the late call returns: do not wait.
     this.stopRequests.set(request, this.takedown === 'overdue' ? 'resolved' : 'pending');
     if (this.phase === 'substantiated') this.#beginStop();
     else if (this.live) this.#callOff();
+    else if (this.phase === 'recovering') {
+      this.#noMoreAdoption(!FOLLOW_ENGINE.adoptsAfterInsubstantiate);
+    }
   }
 
   shutdown(fast: boolean): void {
@@ -171,12 +225,48 @@ export class LifecycleModel {
     this.#cancelAll('shutdown');
     if (this.phase === 'substantiated') this.#beginStop();
     else if (this.live) this.#callOff();
+    else if (this.phase === 'recovering') this.#noMoreAdoption(true);
     if (this.takedown === 'overdue') this.shutdownState = 'resolved';
+  }
+
+  /**
+   * The orchestrator's process dies (with a journal; without one this model has nothing to
+   * say). Everything in memory is lost: the substantiation, the queue, the connection, builds,
+   * failures, timers, and the promises it returned (they never settle for anyone). The journal,
+   * time and the calls made stay; a new worker of the same name is created on the same journal
+   * and recovers.
+   */
+  crash(): void {
+    if (!this.journal) return;
+    this.pending = undefined; // its answer, when the backend gives it, reaches nobody
+    for (const [waiter, outcome] of this.outcomes) {
+      if (outcome === 'pending') this.outcomes.set(waiter, 'abandoned');
+    }
+    for (const [request, settling] of this.stopRequests) {
+      if (settling === 'pending') this.stopRequests.set(request, 'abandoned');
+    }
+    this.cancelling = false;
+    this.availability = 'available';
+    this.waiters = [];
+    this.queued = undefined;
+    this.connection = undefined;
+    this.building = 0;
+    this.failures = 0;
+    this.nextQuarantine = this.settings.quarantine.initial;
+    this.quarantineEnds = 0;
+    this.shuttingDown = false;
+    this.fastStop = false;
+    this.takedown = 'none';
+    this.shutdownState = 'not called';
+    this.noAdoption = false;
+    this.#timers.clear();
+    this.#recover();
   }
 
   /** The worker's connection `id` arrived; returns `accepted` or why it was refused. */
   attach(id: number): 'accepted' | 'shut down' | 'not substantiating' {
     if (this.phase === 'shutDown' || this.shuttingDown) return 'shut down';
+    if (this.recovery === 'adopting') return this.#adopt(id);
     // Only a substantiation waits for a connection; a never-idle worker takes one any time.
     if (!this.live && this.settings.buildWaitTimeout >= 0) {
       return this.shuttingDown ? 'shut down' : 'not substantiating';
@@ -237,7 +327,8 @@ export class LifecycleModel {
     this.pending = undefined;
     if (call.kind === 'start') this.#startAnswered(call.answer);
     else if (call.kind === 'check') this.#checkAnswered(call.answer);
-    else this.#stopped();
+    else if (this.phase === 'recovering') this.#leftoverStopped(call.answer);
+    else this.#stopped(call.answer);
   }
 
   /** Answers delivered without the scheduler (synchronous throws), once the step is over. */
@@ -245,17 +336,24 @@ export class LifecycleModel {
     while (this.pending?.arrived && this.pending.answer === 'throwsSync') this.answer();
   }
 
+  /** Time passes: each timer fires at its instant, in order, and may arm others. */
   advance(ms: number): void {
-    this.now += ms;
+    const until = this.now + ms;
     for (;;) {
-      const due = [...this.#timers].filter(([, at]) => at <= this.now).sort((a, b) => a[1] - b[1]);
+      const due = [...this.#timers].filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1]);
       const first = due[0];
       if (!first) break;
+      if (due[1]?.[1] === first[1]) this.ties++;
       this.#timers.delete(first[0]);
+      this.now = first[1];
       this.#fire(first[0]);
+      this.settleSynchronous();
     }
-    this.settleSynchronous();
+    this.now = until;
   }
+
+  /** Timers that fell due at the same instant (the generators' timer lengths should avoid it). */
+  ties = 0;
 
   #fire(timer: Timer): void {
     switch (timer) {
@@ -278,6 +376,9 @@ export class LifecycleModel {
         return this.#beginStop();
       case 'quarantine':
         this.availability = 'available';
+        return;
+      case 'adopt':
+        return this.#stopLeftover();
     }
   }
 
@@ -301,10 +402,12 @@ export class LifecycleModel {
     this.phase = 'starting';
     this.cancelling = false;
     this.generation++;
+    this.journal?.set(this.generation, 'starting');
     this.#call('start');
   }
 
   #startAnswered(answer: Answer): void {
+    if (this.journal && RETURNS.includes(answer)) this.journal.set(this.generation, 'started');
     if (this.cancelling) return this.#beginStop();
     switch (answer) {
       case 'started':
@@ -336,11 +439,18 @@ export class LifecycleModel {
     this.#beginStop();
   }
 
-  #stopped(): void {
-    for (const [request] of this.stopRequests) this.stopRequests.set(request, 'resolved');
+  #stopped(answer: Answer): void {
+    // A stop that threw (or was given up at its deadline) stays open: recovery stops it again.
+    if (answer === 'stopped') this.journal?.delete(this.generation);
+    this.fastStop = false;
+    this.#afterStop();
+  }
+
+  /** Nothing is left to stop: the callers waiting for that are released; what next. */
+  #afterStop(): void {
+    this.#releaseStopRequests();
     this.takedown = 'none';
     this.#timers.delete('takedown');
-    this.fastStop = false;
     if (this.shuttingDown) return this.#enterShutDown();
     if (!this.queued) return void (this.phase = 'idle');
     // The queued request starts now, on its own deadline (not restarted).
@@ -381,8 +491,94 @@ export class LifecycleModel {
     this.phase = 'insubstantiating';
     this.cancelling = false;
     for (const timer of ['check', 'idle'] as const) this.#timers.delete(timer);
+    this.journal?.set(this.generation, 'stopping');
     this.#awaitCall();
     this.#call('stop');
+  }
+
+  // ---- recovery (instances.md, "Journal and recovery") ---------------------------------------
+
+  /**
+   * A worker created on a journal that holds instances open: it stops each, oldest first, one
+   * call at a time, before any new start; generations continue after the highest recorded one
+   * (this.generation: every start was recorded). Requests meanwhile queue.
+   */
+  #recover(): void {
+    this.phase = 'recovering';
+    this.leftovers = [...(this.journal ?? [])]
+      .sort(([a], [b]) => a - b)
+      .map(([generation, state]) => ({ generation, started: state === 'started' }));
+    this.#nextLeftover();
+  }
+
+  /**
+   * The newest leftover, if it was running (its start returned, its stop never began), waits
+   * adoptTimeout for its agent; every other is stopped.
+   */
+  #nextLeftover(): void {
+    const [oldest, ...rest] = this.leftovers;
+    if (!oldest) return this.#endRecovery();
+    const adoptable = rest.length === 0 && oldest.started && !this.noAdoption;
+    if (adoptable && this.settings.adoptTimeout > 0) {
+      this.recovery = 'adopting';
+      return this.#arm('adopt', this.settings.adoptTimeout);
+    }
+    this.#stopLeftover();
+  }
+
+  /** One `stopInstance` for the oldest leftover, with its recorded identity, `fast: false`. */
+  #stopLeftover(): void {
+    const [oldest] = this.leftovers;
+    if (!oldest) return;
+    this.recovery = 'stopping';
+    this.#timers.delete('adopt');
+    this.journal?.set(oldest.generation, 'stopping');
+    this.#awaitCall();
+    this.#call('stop', false);
+  }
+
+  #leftoverStopped(answer: Answer): void {
+    const [done, ...rest] = this.leftovers;
+    this.leftovers = rest;
+    if (!done) return;
+    if (answer === 'stopped') this.journal?.delete(done.generation);
+    this.recovered.push(`${done.generation}:${answer === 'stopped' ? 'stopped' : 'stopFailed'}`);
+    this.takedown = 'none';
+    this.#timers.delete('takedown');
+    this.#nextLeftover();
+  }
+
+  /**
+   * `insubstantiate()` or `shutdown()` during recovery: the caller wants no instance, so none
+   * is adopted (adopting would resolve `insubstantiate()` with an instance running); a
+   * leftover waiting for its agent is stopped at once.
+   */
+  #noMoreAdoption(forGood: boolean): void {
+    if (forGood) this.noAdoption = true;
+    if (this.recovery === 'adopting') this.#stopLeftover();
+  }
+
+  /** Its agent came back: the leftover is the worker's instance again, with its password. */
+  #adopt(id: number): 'accepted' {
+    const [leftover] = this.leftovers;
+    this.#timers.delete('adopt');
+    this.leftovers = [];
+    this.recovery = undefined;
+    if (!leftover) throw new Error('model: adopting without a leftover');
+    this.recovered.push(`${leftover.generation}:adopted`);
+    this.connection = { id, generation: leftover.generation };
+    // Recovery is over (an insubstantiate() still waiting is one FOLLOW_ENGINE lets adopt).
+    this.#releaseStopRequests();
+    // A request that queued meanwhile is served by the adopted instance.
+    this.waiters = this.queued ?? [];
+    this.queued = undefined;
+    this.#enterSubstantiated();
+    return 'accepted';
+  }
+
+  #endRecovery(): void {
+    this.recovery = undefined;
+    this.#afterStop();
   }
 
   /** The takedown waits for a call (the aborted one, or the stop): stopTimeout from now. */
@@ -398,9 +594,11 @@ export class LifecycleModel {
   #overdue(): void {
     this.takedown = 'overdue';
     this.stopTimeouts++;
-    for (const [request] of this.stopRequests) this.stopRequests.set(request, 'resolved');
+    this.#releaseStopRequests();
     if (this.shuttingDown) this.shutdownState = 'resolved';
-    if (this.phase === 'insubstantiating') this.#abortPending('stop');
+    if (this.phase === 'insubstantiating' || this.phase === 'recovering') {
+      this.#abortPending('stop');
+    }
   }
 
   #enterShutDown(): void {
@@ -410,7 +608,14 @@ export class LifecycleModel {
     for (const [waiter, outcome] of this.outcomes) {
       if (outcome === 'pending') this.outcomes.set(waiter, 'false');
     }
-    for (const [request] of this.stopRequests) this.stopRequests.set(request, 'resolved');
+    this.#releaseStopRequests();
+  }
+
+  /** The `insubstantiate()` callers still waiting get their answer. */
+  #releaseStopRequests(): void {
+    for (const [request, settling] of this.stopRequests) {
+      if (settling === 'pending') this.stopRequests.set(request, 'resolved');
+    }
   }
 
   #armIdleTimer(): void {
@@ -421,10 +626,10 @@ export class LifecycleModel {
     this.#timers.set(timer, this.now + ms);
   }
 
-  #call(kind: CallKind): void {
+  #call(kind: CallKind, fast = this.fastStop): void {
     const answer = this.#answers.next(kind);
     this.calls.push(kind);
-    if (kind === 'stop') this.fastStops.push(this.fastStop);
+    if (kind === 'stop') this.fastStops.push(fast);
     this.pending = {
       kind,
       answer,

@@ -4,7 +4,7 @@ import type { AnswerScript, CheckAnswer, StartAnswer, StopAnswer } from '../mode
 import { LifecycleModel } from '../model/lifecycleModel.js';
 import { lifecycleArbitraries, runs, settingsArb, timeoutFor } from './arbitraries.js';
 import { Run, StepCommand } from './steps.js';
-import { hideStoppedActorWarnings, World } from './world.js';
+import { flush, hideStoppedActorWarnings, World } from './world.js';
 
 beforeAll(hideStoppedActorWarnings);
 
@@ -46,6 +46,7 @@ test.prop(
       new World(settings, script, s),
       'deadlines'
     );
+    await flush(); // a worker with a journal reads it first
     const act = (step: ConstructorParameters<typeof StepCommand>[0]) =>
       new StepCommand(step).run(run.model, run);
     // Act + Assert: each step checks every pending promise against its deadline

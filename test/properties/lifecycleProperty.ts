@@ -3,7 +3,7 @@ import type { AnswerScript } from '../model/answers.js';
 import { LifecycleModel, type ModelSettings } from '../model/lifecycleModel.js';
 import { finish } from './arbitraries.js';
 import { Run } from './steps.js';
-import { World } from './world.js';
+import { flush, World } from './world.js';
 
 /** One run as `lifecycleArbitraries()` draws it. */
 export interface Drawn {
@@ -21,6 +21,7 @@ export interface Drawn {
 export async function lifecycleProperty({ settings, script, s, steps }: Drawn): Promise<void> {
   // Arrange: the real worker on a scheduled provider, and the model, answering alike
   const run = new Run(new LifecycleModel(settings, script), new World(settings, script, s));
+  await flush(); // a worker with a journal reads it first
   // Act + Assert: every step checks the invariants and compares worker and model
   await fc.asyncModelRun(() => ({ model: run.model, real: run }), steps);
   await finish(run);

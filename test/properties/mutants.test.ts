@@ -4,7 +4,12 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as ProviderActors from '../../src/runtime/providerActors.js';
 import { lifecycleArbitraries } from './arbitraries.js';
 import { lifecycleProperty } from './lifecycleProperty.js';
-import { skipStopAfterRefusedStart, stopWithoutAwaitingStart } from './mutants.js';
+import {
+  recoverySkipsLeftovers,
+  skipStopAfterRefusedStart,
+  startDuringRecovery,
+  stopWithoutAwaitingStart
+} from './mutants.js';
 import { hideStoppedActorWarnings } from './world.js';
 
 // Every worker created in this file runs `mutant.machine` instead of the real chart.
@@ -24,7 +29,9 @@ beforeAll(hideStoppedActorWarnings);
 
 describe.each([
   ['a stop skipped after a refused start', skipStopAfterRefusedStart],
-  ['a stop that does not wait for the start (overlap)', stopWithoutAwaitingStart]
+  ['a stop that does not wait for the start (overlap)', stopWithoutAwaitingStart],
+  ['a recovery that stops nothing the journal holds open', recoverySkipsLeftovers],
+  ['a request during recovery that starts before the leftovers are stopped', startDuringRecovery]
 ])('the lifecycle property catches %s', (_, breakEngine) => {
   it('in under 100 runs', async () => {
     // Arrange

@@ -44,3 +44,31 @@ export function stopWithoutAwaitingStart(machine: AnyStateMachine): AnyStateMach
     };
   });
 }
+
+const RECOVERING = ['instance', 'recovering'];
+
+/** Recovery that reads the journal but stops nothing it holds open (nor waits to adopt). */
+export function recoverySkipsLeftovers(machine: AnyStateMachine): AnyStateMachine {
+  return mutate(machine, [...RECOVERING, 'next'], (next) => {
+    const always = next.always as Config[];
+    return {
+      ...next,
+      always: always.filter(
+        (branch) => branch.target !== 'stopping' && branch.target !== 'adopting'
+      )
+    };
+  });
+}
+
+/** A request that arrives during recovery starts at once, leaving the leftovers behind. */
+export function startDuringRecovery(machine: AnyStateMachine): AnyStateMachine {
+  return mutate(machine, RECOVERING, (recovering) => {
+    const on = recovering.on as Config;
+    const substantiate = [...(on.substantiate as Config[])];
+    substantiate[substantiate.length - 1] = {
+      target: '#latentWorker.instance.substantiating',
+      actions: 'takeRequest'
+    };
+    return { ...recovering, on: { ...on, substantiate } };
+  });
+}

@@ -9,14 +9,14 @@ import {
   type StartResult,
   type StopContext
 } from '../../src/index.js';
-import {
+import type {
   AnswerCursor,
-  type AnswerScript,
-  type CallKind,
-  type CheckAnswer,
-  type StartAnswer,
-  type StopAnswer
+  CallKind,
+  CheckAnswer,
+  StartAnswer,
+  StopAnswer
 } from '../model/answers.js';
+import type { Call, Incarnation, Ledger } from './ledger.js';
 
 // The provider's real work, named so that a shrunk schedule reads `startInstance("refused")`.
 async function startInstance(answer: StartAnswer, generation: number): Promise<StartResult> {
@@ -60,120 +60,26 @@ async function checkInstanceAborted(): Promise<never> {
 }
 
 /**
- * What the provider saw, and the invariants of `lifecycle.md` and `instances.md` that only
- * the provider can judge: one call at a time, one stop per start, nothing after shutdown
- * (but the stop of a start that outlived its deadline), fresh passwords, and every check and
- * stop of an instance naming it exactly as its start did.
- */
-export class Ledger {
-  readonly calls: CallKind[] = [];
-  /** For each stop, whether it was fast. */
-  readonly fastStops: boolean[] = [];
-  readonly violations: string[] = [];
-  readonly passwords: string[] = [];
-  stopsSettled = 0;
-  /** Scheduled answers not yet released by the scheduler. */
-  tasks = 0;
-  shutdownCalled = false;
-  shutdownResolved = false;
-  /** A takedown outlived stopTimeout: a late start's stop may come after shutdown resolved. */
-  overdue = false;
-  /** When the last provider call began, on the worker's clock. */
-  lastBegan = 0;
-  #inFlight = 0;
-  /** The identity the last start was given, and the id it returned. */
-  #instance: InstanceRef | undefined;
-
-  count(kind: CallKind): number {
-    return this.calls.filter((call) => call === kind).length;
-  }
-
-  /** An instance exists between its start call and the end of its stop. */
-  get instanceLive(): boolean {
-    return this.count('start') > this.stopsSettled;
-  }
-
-  begin(kind: CallKind, ctx: InstanceRef, now: number): void {
-    this.lastBegan = now;
-    const [starts, stops] = [this.count('start'), this.count('stop')];
-    if (this.#inFlight > 0) this.violate(`${kind} overlaps another provider call`);
-    if (kind === 'start' && stops < starts) this.violate('start before the last start was stopped');
-    if (kind === 'start' && this.shutdownCalled) this.violate('start after shutdown()');
-    if (kind === 'stop' && stops >= starts) this.violate('stop without a start');
-    if (this.shutdownResolved && !(kind === 'stop' && this.overdue)) {
-      this.violate(`${kind} after shutdown() resolved`);
-    }
-    if (kind === 'start') this.#beginInstance(ctx);
-    else this.#sameInstance(kind, ctx);
-    this.calls.push(kind);
-    if (kind === 'stop') this.fastStops.push((ctx as StopContext).fast);
-    this.#inFlight++;
-  }
-
-  /** The start returned `{ instanceId }`: later calls of the instance must carry it. */
-  started(result: StartResult): void {
-    const id = (result as { instanceId?: string } | undefined)?.instanceId;
-    if (this.#instance && id !== undefined) this.#instance = { ...this.#instance, instanceId: id };
-  }
-
-  #beginInstance(ctx: InstanceRef): void {
-    const generation = this.count('start') + 1;
-    if (ctx.generation !== generation) this.violate(`start of generation ${ctx.generation}`);
-    if (!/^[a-z][a-z0-9-]{0,62}$/.test(ctx.instanceName)) {
-      this.violate(`instance name ${ctx.instanceName} is not a DNS label`);
-    }
-    if (ctx.labels['latent-workers.io/generation'] !== String(generation)) {
-      this.violate('the generation label does not match');
-    }
-    this.#instance = {
-      workerName: ctx.workerName,
-      generation: ctx.generation,
-      instanceName: ctx.instanceName,
-      labels: ctx.labels
-    };
-  }
-
-  #sameInstance(kind: CallKind, ctx: InstanceRef): void {
-    const { workerName, generation, instanceName, labels, instanceId } = ctx;
-    const seen = { workerName, generation, instanceName, labels, instanceId };
-    const expected = { ...this.#instance, instanceId: this.#instance?.instanceId };
-    if (JSON.stringify(seen) !== JSON.stringify(expected) || labels !== this.#instance?.labels) {
-      this.violate(`${kind} of ${JSON.stringify(seen)}, started as ${JSON.stringify(expected)}`);
-    }
-  }
-
-  /** Counts the call as in flight until `answer` settles. */
-  track<T>(kind: CallKind, answer: Promise<T>): Promise<T> {
-    const end = () => {
-      this.#inFlight--;
-      if (kind === 'stop') this.stopsSettled++;
-    };
-    answer.then(end, end);
-    return answer;
-  }
-
-  violate(message: string): void {
-    this.violations.push(message);
-  }
-}
-
-/**
- * A provider whose calls answer as `script` says, each answer released by the fast-check
- * scheduler `s` (a synchronous throw is not scheduled: it happens during the call).
+ * A provider whose calls answer as the script says (`answers`, shared by every process: it is
+ * the backend's behaviour), each answer released by the fast-check scheduler `s` (a
+ * synchronous throw is not scheduled: it happens during the call). `by` is the orchestrator
+ * process using it: once it has crashed, the backend goes on with its calls, but nothing aborts
+ * them any more and their answers reach no one that matters.
  */
 export function scriptedProvider(
   s: fc.Scheduler,
-  script: AnswerScript,
+  answers: AnswerCursor,
   ledger: Ledger,
+  by: Incarnation,
   healthCheck: boolean,
   now: () => number
 ): Provider {
-  const answers = new AnswerCursor(script);
   const schedule = <A extends unknown[], T>(
     fn: (...args: A) => Promise<T>,
     ...args: A
   ): Promise<T> => {
     ledger.tasks++;
+    by.tasks++;
     // Same name (the scheduler's label), but its rejection counts as handled until released.
     const named = {
       [fn.name]: (...a: A) => {
@@ -183,39 +89,44 @@ export function scriptedProvider(
       }
     }[fn.name]!;
     const answer = s.scheduleFunction(named)(...args);
-    const released = () => void ledger.tasks--;
+    const released = () => {
+      ledger.tasks--;
+      by.tasks--;
+      by.released++;
+    };
     answer.then(released, released);
     return answer;
   };
   const call = <T>(
     kind: CallKind,
-    ctx: InstanceRef,
-    run: (answer: string) => Promise<T>
+    ctx: InstanceRef & { password?: string; fast?: boolean },
+    run: (answer: string, call: Call) => Promise<T>
   ): Promise<T> => {
-    ledger.begin(kind, ctx, now());
+    const record = ledger.begin(kind, ctx, now(), by);
     const answer = answers.next(kind);
     if (answer === 'throwsSync') {
-      ledger.track(kind, Promise.resolve()).catch(() => undefined);
-      throw new Error(`${kind}Instance threw synchronously`);
+      const error = new Error(`${kind}Instance threw synchronously`);
+      ledger.track(record, Promise.reject(error)).catch(() => undefined);
+      throw error;
     }
-    return ledger.track(kind, run(answer));
+    return ledger.track(record, run(answer, record));
   };
   /** An answer that comes only once `signal` aborts (`hangs`), or never (`hangsForever`). */
   const hang = <T>(answer: string, signal: AbortSignal, aborted: () => Promise<T>) =>
     new Promise<T>((resolve) => {
-      if (answer === 'hangs') signal.addEventListener('abort', () => resolve(aborted()));
+      if (answer !== 'hangs') return;
+      // A dead process aborts nothing: its actor's teardown is not a signal the backend gets.
+      signal.addEventListener('abort', () => by.alive && resolve(aborted()));
     });
   const provider: Provider = {
-    startInstance: (ctx: StartContext<Record<string, unknown>>) => {
-      ledger.passwords.push(ctx.password);
-      return call('start', ctx, async (answer) => {
+    startInstance: (ctx: StartContext<Record<string, unknown>>) =>
+      call('start', ctx, async (answer, record) => {
         const result = answer.startsWith('hangs')
           ? await hang(answer, ctx.signal, () => schedule(startInstanceAborted))
           : await schedule(startInstance, answer as StartAnswer, ctx.generation);
-        ledger.started(result);
+        ledger.started(record, result);
         return result;
-      });
-    },
+      }),
     stopInstance: (ctx: StopContext) =>
       call('stop', ctx, (answer) =>
         answer.startsWith('hangs')

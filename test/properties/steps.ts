@@ -17,11 +17,13 @@ export type Step =
   | { call: 'unpause' }
   | { call: 'shutdown'; fast: boolean }
   | { call: 'advance'; ms: number }
-  | { call: 'release' };
+  | { call: 'release' }
+  /** The orchestrator's process dies and is restarted on the same journal. */
+  | { call: 'crash' };
 
 /**
- * The situations where implementations usually go wrong (issues 5 and 8); the generators must
- * reach them.
+ * The situations where implementations usually go wrong (issues 5 and 8, and crash recovery);
+ * the generators must reach them.
  */
 export const CORNERS = [
   'substantiate while a start or check is being cancelled',
@@ -34,7 +36,14 @@ export const CORNERS = [
   'the stop deadline passes while the stop hangs',
   'the stop deadline passes while a cancelled start or check runs',
   'a cancelled call returns after the stop deadline',
-  'shutdown while the takedown is overdue'
+  'shutdown while the takedown is overdue',
+  'a crash while the start runs',
+  'a crash while the stop runs',
+  'a crash while a stop that will complete runs (its record is lost)',
+  'a crash during recovery',
+  'a crash while a leftover waits for its agent',
+  'an attach adopts a leftover',
+  'a substantiation queued behind recovery'
 ] as const;
 export type Corner = (typeof CORNERS)[number];
 
@@ -135,13 +144,17 @@ async function perform(step: Step, run: Run): Promise<void> {
       world?.callShutdown(step.fast);
       return model.shutdown(step.fast);
     case 'advance':
-      world?.advance(step.ms);
+      await world?.advance(step.ms);
       return model.advance(step.ms);
     case 'release': {
-      const arrived = world ? world.ledger.tasks > 0 : model.pending?.arrived;
-      await world?.release();
-      if (arrived && model.pending?.arrived) model.answer();
+      // The worker sees only its own process's answers; an abandoned call's reaches no one.
+      const released = world ? await world.release() : 'current';
+      if (released === 'current' && model.pending?.arrived) model.answer();
+      return;
     }
+    case 'crash':
+      world?.crash();
+      return model.crash();
   }
 }
 
@@ -164,6 +177,14 @@ function noteCorners(step: Step, { model, corners }: Run): void {
       model.pending?.answer === 'hangs' &&
       model.settings.missingTimeout > 0
   );
+  const crash = step.call === 'crash' && model.journal !== undefined;
+  note(CORNERS[11], crash && phase === 'starting' && !!model.pending);
+  note(CORNERS[12], crash && phase === 'insubstantiating' && !!model.pending);
+  note(CORNERS[13], crash && model.pending?.kind === 'stop' && model.pending.answer === 'stopped');
+  note(CORNERS[14], crash && model.recovery === 'stopping');
+  note(CORNERS[15], crash && model.recovery === 'adopting');
+  note(CORNERS[16], step.call === 'attach' && model.recovery === 'adopting' && !model.shuttingDown);
+  note(CORNERS[17], step.call === 'substantiate' && phase === 'recovering' && !model.shuttingDown);
 }
 
 /** What the deadline corners are told by: the model before a step. */
@@ -194,12 +215,17 @@ export function assertInvariants(world: World): void {
   const { ledger, worker } = world;
   expect(ledger.violations, 'provider contract').toEqual([]);
   expect(world.overdueWaits(), 'every wait has a deadline').toEqual([]);
-  const passwords = [...ledger.passwords].reverse();
-  expect(new Set(passwords).size, 'a new password per start').toBe(passwords.length);
-  passwords.forEach((password, age) => {
-    const live = age === 0 && ledger.instanceLive;
-    expect(worker.checkPassword(password), `password of start -${age} is live`).toBe(live);
-  });
+  expect(world.journalDisagreements(), 'the journal holds what is open').toEqual([]);
+  const passwords = [...ledger.passwords];
+  expect(new Set(passwords.map(([, p]) => p)).size, 'a new password per start').toBe(
+    passwords.length
+  );
+  // Only the password of the instance the current process holds works, until its stop returned.
+  const { password: live } = ledger.current;
+  for (const [generation, password] of passwords) {
+    const works = live?.generation === generation && live.live;
+    expect(worker.checkPassword(password), `password of generation ${generation}`).toBe(works);
+  }
 }
 
 function observed(world: World) {
@@ -216,10 +242,12 @@ function observed(world: World) {
     stopTimeouts: world.stopTimeouts,
     stopOverdue: status.stopOverdue,
     instance: status.instance?.generation,
-    answersWaiting: world.ledger.tasks,
+    answersWaiting: world.ledger.current.tasks,
     substantiate: Object.fromEntries(world.outcomes),
     insubstantiate: Object.fromEntries(world.stopRequests),
-    shutdown: world.shutdown
+    shutdown: world.shutdown,
+    journal: world.journalOpen(),
+    recovered: world.recovered.join(' ')
   };
 }
 
@@ -235,10 +263,15 @@ function expected(model: LifecycleModel): ReturnType<typeof observed> {
     fastStops: model.fastStops.join(' '),
     stopTimeouts: model.stopTimeouts,
     stopOverdue: model.takedown === 'overdue',
-    instance: model.instanceExists ? model.generation : undefined,
+    instance: model.instance,
     answersWaiting: model.pending?.arrived && model.pending.answer !== 'throwsSync' ? 1 : 0,
     substantiate: Object.fromEntries(model.outcomes),
     insubstantiate: Object.fromEntries(model.stopRequests),
-    shutdown: model.shutdownState
+    shutdown: model.shutdownState,
+    journal: [...(model.journal ?? [])]
+      .sort(([a], [b]) => a - b)
+      .map(([generation, state]) => `${generation}:${state}`)
+      .join(' '),
+    recovered: model.recovered.join(' ')
   };
 }
