@@ -6,7 +6,6 @@ import {
   type AnswerScript,
   type CallKind
 } from './answers.js';
-import { FOLLOW_ENGINE } from './disagreements.js';
 
 /** Where the instance is; `starting`/`connecting`/`checking` are the public `substantiating`. */
 export type Phase =
@@ -204,15 +203,12 @@ export class LifecycleModel {
     }
     this.#cancelAll('insubstantiate');
     // Recovery's stops are never fast (instances.md); the wish ends with the recovery.
-    const outlives = FOLLOW_ENGINE.fastOutlivesRecovery && this.recovery === 'stopping';
-    if (fast && (this.phase !== 'recovering' || outlives)) this.fastStop = true;
+    if (fast && this.phase !== 'recovering') this.fastStop = true;
     // Past the deadline nothing more can be done until the late call returns: do not wait.
     this.stopRequests.set(request, this.takedown === 'overdue' ? 'resolved' : 'pending');
     if (this.phase === 'substantiated') this.#beginStop();
     else if (this.live) this.#callOff();
-    else if (this.phase === 'recovering') {
-      this.#noMoreAdoption(!FOLLOW_ENGINE.adoptsAfterInsubstantiate);
-    }
+    else if (this.phase === 'recovering') this.#noMoreAdoption();
   }
 
   shutdown(fast: boolean): void {
@@ -225,7 +221,7 @@ export class LifecycleModel {
     this.#cancelAll('shutdown');
     if (this.phase === 'substantiated') this.#beginStop();
     else if (this.live) this.#callOff();
-    else if (this.phase === 'recovering') this.#noMoreAdoption(true);
+    else if (this.phase === 'recovering') this.#noMoreAdoption();
     if (this.takedown === 'overdue') this.shutdownState = 'resolved';
   }
 
@@ -553,8 +549,8 @@ export class LifecycleModel {
    * is adopted (adopting would resolve `insubstantiate()` with an instance running); a
    * leftover waiting for its agent is stopped at once.
    */
-  #noMoreAdoption(forGood: boolean): void {
-    if (forGood) this.noAdoption = true;
+  #noMoreAdoption(): void {
+    this.noAdoption = true;
     if (this.recovery === 'adopting') this.#stopLeftover();
   }
 
@@ -567,7 +563,7 @@ export class LifecycleModel {
     if (!leftover) throw new Error('model: adopting without a leftover');
     this.recovered.push(`${leftover.generation}:adopted`);
     this.connection = { id, generation: leftover.generation };
-    // Recovery is over (an insubstantiate() still waiting is one FOLLOW_ENGINE lets adopt).
+    // Recovery is over.
     this.#releaseStopRequests();
     // A request that queued meanwhile is served by the adopted instance.
     this.waiters = this.queued ?? [];

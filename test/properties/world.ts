@@ -14,7 +14,6 @@ import {
 } from '../../src/index.js';
 import type { Journal } from '../../src/runtime/journal/journal.js';
 import { AnswerCursor, type AnswerScript } from '../model/answers.js';
-import { FOLLOW_ENGINE } from '../model/disagreements.js';
 import type { ModelSettings, Outcome, Settling } from '../model/lifecycleModel.js';
 import { MemoryJournal } from '../support/memoryJournal.js';
 import { Ledger, type Incarnation } from './ledger.js';
@@ -176,14 +175,7 @@ export class World {
    */
   overdueWaits(): string[] {
     const now = this.clock.now();
-    // Marked: an insubstantiate() held up by the wait for a leftover's agent, which the
-    // engine begins though it was asked to stop (test/model/disagreements.ts).
-    const adopting =
-      FOLLOW_ENGINE.adoptsAfterInsubstantiate &&
-      this.worker.status.state === 'recovering' &&
-      this.ledger.inFlight(this.ledger.current) === 0;
     const late = (kind: Wait, limit: number, pending: (id: number) => boolean) => {
-      if (kind === 'insubstantiate' && adopting) return [];
       const since = (at: number) =>
         kind === 'substantiate' ? at : Math.max(at, this.ledger.lastBegan);
       return limit <= 0
