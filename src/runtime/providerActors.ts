@@ -10,7 +10,7 @@ import { fromProviderCall } from '../machines/latentWorker/providerCall.js';
 import type { Recovery } from '../machines/latentWorker/types.js';
 import type { CheckResult, Provider } from '../providers/provider.js';
 import type { Credentials } from './credentials.js';
-import type { JournalFailedEvent, ProviderEvent } from './events.js';
+import type { ProviderEvent, WorkerEvent } from './events.js';
 import type { InstanceIdentity } from './identity.js';
 import type { Journal, JournalRecord } from './journal/journal.js';
 import { instancesInUse } from './instancesInUse.js';
@@ -20,18 +20,10 @@ interface Call {
   readonly signal: AbortSignal;
 }
 
-/** One worker's provider, as its machine's actors call it. */
-interface ProviderPort {
-  start(input: StartInput, call: Call): Promise<unknown>;
-  stop(input: StopInput, call: Call): Promise<void>;
-  check(input: CheckInput, call: Call): Promise<CheckResult>;
-  recover(): Promise<Recovery>;
-}
-
 type ActorSystem = AnyActorRef['system'];
-const ports = new WeakMap<ActorSystem, ProviderPort>();
+const ports = new WeakMap<ActorSystem, ProviderPort<never>>();
 
-const portOf = (system: ActorSystem): ProviderPort => {
+const portOf = (system: ActorSystem): ProviderPort<never> => {
   const port = ports.get(system);
   if (!port) throw new Error('latent-workers: no provider is bound to this worker actor');
   return port;
@@ -60,150 +52,168 @@ export const providedWorkerMachine = latentWorkerMachine.provide({
 
 /** What one worker's calls go through. */
 export interface Binding<P> {
+  worker: string;
   owner: string;
   provider: Provider<P>;
   identity: InstanceIdentity;
   credentials: Credentials;
   journal: Journal | undefined;
-  report: (event: Omit<ProviderEvent, 'type' | 'worker'>) => void;
-  reportJournal: (event: Omit<JournalFailedEvent, 'type' | 'worker'>) => void;
+  /** Where the port's `provider` and `journalFailed` events go. */
+  emit: (event: WorkerEvent) => void;
+}
+
+/** Routes the calls of the worker actor owning `system` to its provider (see `ProviderPort`). */
+export function bindProvider<P>(system: ActorSystem, binding: Binding<P>): void {
+  ports.set(system, new ProviderPort(binding) as ProviderPort<never>);
 }
 
 /**
- * Routes the calls of the worker actor owning `system` to its provider, each with the
- * instance's identity, reporting each one, and records each in the journal when there is one:
- * a start's record is durable before the provider is called, a stop's record is closed only
- * once the provider's stop returned.
+ * One worker's provider, as its machine's actors call it: each call gets the instance's
+ * identity and is reported, and is recorded in the journal when there is one (a start's record
+ * is durable before the provider is called, a stop's record is closed only once the provider's
+ * stop returned). A class, so that a hundred thousand workers share its methods.
  */
-export function bindProvider<P>(system: ActorSystem, binding: Binding<P>): void {
-  const { owner, provider, identity, credentials, journal, report, reportJournal } = binding;
-  const track = async <T>(
-    call: ProviderEvent['call'],
-    run: () => PromiseLike<T> | T,
-    ok: (out: T) => boolean
-  ) => {
-    report({ call, phase: 'begin', ok: true });
-    try {
-      const output = await run();
-      report({ call, phase: 'end', ok: ok(output) });
-      return output;
-    } catch (error) {
-      report({ call, phase: 'end', ok: false, error });
-      throw error;
-    }
-  };
-  /** Writes a record; a failure is reported, and thrown when `must`. */
-  const record = async (change: JournalRecord, must: boolean) => {
-    try {
-      await journal?.record(change);
-    } catch (error) {
-      reportJournal({ operation: change.type, error });
-      if (must) throw error;
-    }
-  };
+class ProviderPort<P> {
+  readonly #binding: Binding<P>;
 
-  ports.set(system, {
-    start: async (input, call) => {
-      const ref = identity.of(input.generation, undefined);
-      const { instanceName } = ref;
-      instancesInUse.add(owner, instanceName);
-      if (journal) {
-        await record(
-          { type: 'starting', owner, instance: ref, props: input.props, at: Date.now() },
-          true
-        );
-      }
-      let password: string | undefined;
-      const output = await track(
-        'start',
+  constructor(binding: Binding<P>) {
+    this.#binding = binding;
+  }
+
+  async start(input: StartInput, call: Call): Promise<unknown> {
+    const { owner, provider, identity, credentials, journal } = this.#binding;
+    const ref = identity.of(input.generation, undefined);
+    const { instanceName } = ref;
+    instancesInUse.add(owner, instanceName);
+    if (journal) {
+      const at = Date.now();
+      await this.#record({ type: 'starting', owner, instance: ref, props: input.props, at }, true);
+    }
+    let password: string | undefined;
+    const output = await this.#track(
+      'start',
+      () =>
+        provider.startInstance({
+          ...ref,
+          // Made on first read (most instant providers never ask, and randomness is
+          // costly), then fixed for this context whatever happens to the live password.
+          get password() {
+            return (password ??= credentials.issue(input.generation));
+          },
+          props: input.props as P | undefined,
+          get signal() {
+            return call.signal;
+          }
+        }),
+      (result) => classifyStartResult(result) === 'started'
+    );
+    if (journal) {
+      const instanceId = (output as { instanceId?: unknown } | undefined)?.instanceId;
+      const change: JournalRecord = { type: 'started', owner, instanceName, at: Date.now() };
+      if (typeof instanceId === 'string') change.instanceId = instanceId;
+      // Unrecorded, the instance would be stopped by the next recovery only as `starting`:
+      // stop it now instead (the machine pairs this failed start with its stop).
+      await this.#record(change, true);
+    }
+    return output;
+  }
+
+  async stop(input: StopInput, call: Call): Promise<void> {
+    const { owner, provider, identity, credentials, journal } = this.#binding;
+    const ref = identity.of(input.generation, input.instanceId);
+    const { instanceName } = ref;
+    // Never worse than not stopping: a stop whose record failed is issued all the same.
+    if (journal) await this.#record({ type: 'stopping', owner, instanceName, at: Date.now() });
+    try {
+      await this.#track(
+        'stop',
         () =>
-          provider.startInstance({
+          provider.stopInstance({
             ...ref,
-            // Made on first read (most instant providers never ask, and randomness is
-            // costly), then fixed for this context whatever happens to the live password.
-            get password() {
-              return (password ??= credentials.issue(input.generation));
-            },
-            props: input.props as P | undefined,
+            fast: input.fast,
             get signal() {
               return call.signal;
             }
           }),
-        (result) => classifyStartResult(result) === 'started'
+        () => true
       );
-      if (journal) {
-        const instanceId = (output as { instanceId?: unknown } | undefined)?.instanceId;
-        const change: JournalRecord = { type: 'started', owner, instanceName, at: Date.now() };
-        if (typeof instanceId === 'string') change.instanceId = instanceId;
-        // Unrecorded, the instance would be stopped by the next recovery only as `starting`:
-        // stop it now instead (the machine pairs this failed start with its stop).
-        await record(change, true);
-      }
-      return output;
-    },
-    stop: async (input, call) => {
-      const ref = identity.of(input.generation, input.instanceId);
-      const { instanceName } = ref;
-      // Never worse than not stopping: a stop whose record failed is issued all the same.
-      if (journal) await record({ type: 'stopping', owner, instanceName, at: Date.now() }, false);
-      try {
-        await track(
-          'stop',
-          () =>
-            provider.stopInstance({
-              ...ref,
-              fast: input.fast,
-              get signal() {
-                return call.signal;
-              }
-            }),
-          () => true
-        );
-      } finally {
-        credentials.revoke(input.generation);
-        instancesInUse.delete(owner, instanceName);
-      }
-      // A stop that threw stays open in the journal: the next recovery stops it again.
-      if (journal) await record({ type: 'stopped', owner, instanceName, at: Date.now() }, false);
-    },
-    check: (input, call) =>
-      track(
-        'check',
-        () =>
-          provider.checkInstance?.({
-            ...identity.of(input.generation, input.instanceId),
-            get signal() {
-              return call.signal;
-            }
-          }) as CheckResult,
-        (result) => classifyCheckResult(result).good
-      ),
-    recover: async () => {
-      if (!journal) return { lastGeneration: 0, leftovers: [] };
-      const query = { owner, workerName: identity.workerName };
-      try {
-        const [open, lastGeneration] = await Promise.all([
-          journal.openInstances(query),
-          journal.lastGeneration(query)
-        ]);
-        for (const instance of open) {
-          identity.remember(instance);
-          instancesInUse.add(owner, instance.instanceName);
-        }
-        const leftovers = open.map((instance) => ({
-          generation: instance.generation,
-          instanceId: instance.instanceId,
-          started: instance.state === 'started',
-          props: instance.props
-        }));
-        // Its agent may come back with the password it was given: let it in (adoption).
-        const newest = leftovers.at(-1);
-        if (newest?.started) credentials.issue(newest.generation);
-        return { lastGeneration, leftovers };
-      } catch (error) {
-        reportJournal({ operation: 'read', error });
-        throw error;
-      }
+    } finally {
+      credentials.revoke(input.generation);
+      instancesInUse.delete(owner, instanceName);
     }
-  });
+    // A stop that threw stays open in the journal: the next recovery stops it again.
+    if (journal) await this.#record({ type: 'stopped', owner, instanceName, at: Date.now() });
+  }
+
+  check(input: CheckInput, call: Call): Promise<CheckResult> {
+    const { provider, identity } = this.#binding;
+    return this.#track(
+      'check',
+      () =>
+        provider.checkInstance?.({
+          ...identity.of(input.generation, input.instanceId),
+          get signal() {
+            return call.signal;
+          }
+        }) as CheckResult,
+      (result) => classifyCheckResult(result).good
+    );
+  }
+
+  async recover(): Promise<Recovery> {
+    const { owner, identity, credentials, journal, emit, worker } = this.#binding;
+    if (!journal) return { lastGeneration: 0, leftovers: [] };
+    const query = { owner, workerName: identity.workerName };
+    try {
+      const [open, lastGeneration] = await Promise.all([
+        journal.openInstances(query),
+        journal.lastGeneration(query)
+      ]);
+      for (const instance of open) {
+        identity.remember(instance);
+        instancesInUse.add(owner, instance.instanceName);
+      }
+      const leftovers = open.map((instance) => ({
+        generation: instance.generation,
+        instanceId: instance.instanceId,
+        started: instance.state === 'started',
+        props: instance.props
+      }));
+      // Its agent may come back with the password it was given: let it in (adoption).
+      const newest = leftovers.at(-1);
+      if (newest?.started) credentials.issue(newest.generation);
+      return { lastGeneration, leftovers };
+    } catch (error) {
+      emit({ type: 'journalFailed', worker, operation: 'read', error });
+      throw error;
+    }
+  }
+
+  async #track<T>(
+    call: ProviderEvent['call'],
+    run: () => PromiseLike<T> | T,
+    ok: (out: T) => boolean
+  ): Promise<T> {
+    const { emit, worker } = this.#binding;
+    emit({ type: 'provider', worker, call, phase: 'begin', ok: true });
+    try {
+      const output = await run();
+      emit({ type: 'provider', worker, call, phase: 'end', ok: ok(output) });
+      return output;
+    } catch (error) {
+      emit({ type: 'provider', worker, call, phase: 'end', ok: false, error });
+      throw error;
+    }
+  }
+
+  /** Writes a record; a failure is reported, and thrown when `must`. */
+  async #record(change: JournalRecord, must = false): Promise<void> {
+    const { journal, emit, worker } = this.#binding;
+    try {
+      await journal?.record(change);
+    } catch (error) {
+      emit({ type: 'journalFailed', worker, operation: change.type, error });
+      if (must) throw error;
+    }
+  }
 }

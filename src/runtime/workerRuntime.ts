@@ -26,7 +26,6 @@ import type { LatentWorker } from './createLatentWorker.js';
 import { Credentials } from './credentials.js';
 import type { WorkerEvent } from './events.js';
 import { InstanceIdentity } from './identity.js';
-import { registerWorker } from './internals.js';
 import type { ResolvedOptions } from './options.js';
 import { fromPersisted, toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
 import { bindProvider, providedWorkerMachine } from './providerActors.js';
@@ -86,19 +85,13 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       ...(clock ? { clock } : {})
     });
     bindProvider(this.actor.system, {
+      worker: name,
       owner: options.owner,
       provider: options.provider,
       identity,
       credentials: this.#credentials,
       journal,
-      report: (event) => this.#emit({ type: 'provider', worker: name, ...event }),
-      reportJournal: (event) => this.#emit({ type: 'journalFailed', worker: name, ...event })
-    });
-    registerWorker(this, {
-      owner: options.owner,
-      provider: options.provider,
-      journal,
-      stopTimeout: settings.stopTimeout
+      emit: (event) => this.#emit(event)
     });
     this.actor.on('*', (event) => this.#onMachineEvent(event));
     let previous = this.actor.getSnapshot();
@@ -117,6 +110,11 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     this.actor.start();
     if (snapshot) this.#send({ type: 'restore' });
     if (journal) this.#send({ type: 'recover' });
+  }
+
+  /** What the Fleet's orphan sweep needs, and the public facade does not show. */
+  get options(): ResolvedOptions<P> {
+    return this.#options;
   }
 
   get status(): WorkerStatus {

@@ -2,8 +2,8 @@ import type { ListedInstance, Provider } from '../../providers/provider.js';
 import type { LatentWorker } from '../createLatentWorker.js';
 import { LABELS } from '../identity.js';
 import { instancesInUse } from '../instancesInUse.js';
-import { internalsOf } from '../internals.js';
 import type { Journal, JournalInstance } from '../journal/journal.js';
+import { WorkerRuntime } from '../workerRuntime.js';
 import type { OrphanReason, SweepEvent } from './events.js';
 
 export interface SweepOptions {
@@ -209,9 +209,12 @@ export class OrphanSweep {
 function scopesOf(workers: readonly LatentWorker<unknown>[]): Scope[] {
   const scopes: Scope[] = [];
   for (const worker of workers) {
-    const internals = internalsOf(worker);
-    if (!internals?.journal) continue;
-    const { owner, provider, journal, stopTimeout } = internals;
+    // A worker this copy of the package did not make (a wrapper, a test double) is left out.
+    if (!(worker instanceof WorkerRuntime)) continue;
+    const { owner, provider, journal, settings } =
+      worker.options as WorkerRuntime<never>['options'];
+    if (!journal) continue;
+    const { stopTimeout } = settings;
     let scope = scopes.find((s) => s.owner === owner && s.provider === provider);
     if (!scope) {
       scope = { owner, provider, journals: new Set(), workers: new Set(), stopTimeout };
