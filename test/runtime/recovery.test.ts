@@ -360,7 +360,7 @@ describe('insubstantiate() during recovery', () => {
     await flush();
     void h.worker.insubstantiate({ fast: true });
     await h.complete();
-    void h.worker.substantiate();
+    void h.worker.substantiate().catch(() => undefined); // cancelled below
     await flush();
     await h.complete(); // the start of generation 2
     void h.worker.insubstantiate();

@@ -27,7 +27,9 @@ const RETENTION = 7 * 24 * 3_600_000;
  * The embedded journal: one SQLite file, in WAL mode with `synchronous=FULL`, so that a record
  * is on disk when `record()` resolves. One process at a time holds it, until `close()` or its
  * end; a second one gets a `LatentWorkerJournalError` with code `locked`. A file that is not a
- * journal, is damaged or has a newer schema is refused the same way, never replaced.
+ * journal, is damaged or has a newer schema is refused the same way, never replaced. Keep the
+ * journal referenced while it is meant to hold the file (the workers using it do): libsql
+ * closes a connection the garbage collector takes, and its lock goes with it.
  */
 export async function openJournal(options: JournalOptions): Promise<Journal> {
   if (typeof options?.path !== 'string' || options.path === '') {

@@ -12,8 +12,9 @@ try {
   const journal = await openJournal({ path });
   for (const record of JSON.parse(records)) await journal.record(record);
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
-  // Held until the parent kills this process: nothing else keeps it alive.
-  setInterval(() => undefined, 1 << 30);
+  // Held until the parent kills this process. The timer keeps the process alive and the
+  // journal reachable: a journal the garbage collector takes closes its file, and the lock goes.
+  setInterval(() => journal, 1 << 30);
 } catch (error) {
   process.stdout.write(`${JSON.stringify({ error: error.message, code: error.code })}\n`);
   process.exitCode = 1;
