@@ -56,15 +56,13 @@ type Timer = 'deadline' | 'takedown' | 'check' | 'idle' | 'quarantine' | 'adopt'
  */
 export type Settling = 'pending' | 'resolved' | 'abandoned';
 
-/** Start answers with which the start returns (the others throw, or never come). */
-const RETURNS: readonly Answer[] = [
-  'started',
-  'startedUndefined',
-  'startedStatuses',
-  'startedWithId',
-  'refused',
-  'garbage',
-  'garbageList'
+/** Start answers that do not return: they throw, or never come. */
+const NO_RETURN: readonly Answer[] = [
+  'throwsSync',
+  'rejects',
+  'cannotSubstantiate',
+  'hangs',
+  'hangsForever'
 ];
 
 /**
@@ -403,7 +401,7 @@ export class LifecycleModel {
   }
 
   #startAnswered(answer: Answer): void {
-    if (this.journal && RETURNS.includes(answer)) this.journal.set(this.generation, 'started');
+    if (this.journal && !NO_RETURN.includes(answer)) this.journal.set(this.generation, 'started');
     if (this.cancelling) return this.#beginStop();
     switch (answer) {
       case 'started':
