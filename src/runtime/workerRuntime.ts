@@ -324,8 +324,6 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
         const instance = summarize(this.#identity.of(generation, instanceId));
         return this.#emit({ type: 'recovered', worker, instance, outcome: event.outcome });
       }
-      case 'journalUnreadable':
-        return; // reported by the journal's port, with the error
       case 'stopTimedOut':
         // Only a takedown can be overdue, and its instance exists until the stop returns.
         this.#releaseStopWaiters();

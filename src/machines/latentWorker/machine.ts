@@ -1,4 +1,4 @@
-import { assign, cancel, emit, enqueueActions, sendTo, setup, stateIn } from 'xstate';
+import { assign, cancel, emit, enqueueActions, raise, sendTo, setup, stateIn } from 'xstate';
 import { LatentWorkerSubstantiationCancelled, type LatentWorkerError } from '../../errors.js';
 import type { CheckResult } from '../../providers/provider.js';
 import {
@@ -218,10 +218,7 @@ export const latentWorkerMachine = setup({
       enqueue.assign({ generation, leftovers });
     }),
     /** Without knowing what an earlier process left running, starting anything would guess. */
-    journalUnreadable: enqueueActions(({ enqueue, event }) => {
-      enqueue.emit({ type: 'journalUnreadable', error: (event as { error?: unknown }).error });
-      enqueue.raise({ type: 'pause', reason: 'the journal could not be read' });
-    }),
+    journalUnreadable: raise({ type: 'pause', reason: 'the journal could not be read' }),
     /** Recovery is done with the oldest leftover. */
     leftoverDone: enqueueActions(({ context, enqueue }, params: { outcome: RecoveryOutcome }) => {
       const [leftover, ...rest] = context.leftovers;

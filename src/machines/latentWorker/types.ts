@@ -150,7 +150,5 @@ export type WorkerMachineEmitted =
   | { type: 'connectionDropped'; connection: Connection }
   /** Recovery is done with a leftover instance: stopped (or the stop threw), or adopted. */
   | { type: 'recovered'; leftover: Leftover; outcome: RecoveryOutcome }
-  /** The journal could not be read: the worker pauses rather than guess. */
-  | { type: 'journalUnreadable'; error: unknown }
   /** Taking the instance down outlived stopTimeout while `call` was still running. */
   | { type: 'stopTimedOut'; call: ProviderCallKind };

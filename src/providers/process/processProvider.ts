@@ -10,7 +10,7 @@ import type {
 } from '../provider.js';
 import { findProcessGroups } from './findProcessGroups.js';
 import { InstanceRecords, type InstanceRecord } from './instanceRecords.js';
-import { identityOf, isRunning } from './processIdentity.js';
+import { identityOf, isRunning, type ProcessIdentity } from './processIdentity.js';
 import { ProcessInstance } from './processInstance.js';
 import {
   AGENT_COMMAND,
@@ -69,6 +69,8 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
   /** Starts under way, so that a start issued twice at once makes one process too. */
   readonly #spawning = new Map<string, Promise<Entry>>();
   readonly #events = new Subject<ProcessEvent>();
+  /** This process's identity (null off Linux), once asked for. */
+  #self: ProcessIdentity | null | undefined;
 
   constructor(options: ProcessProviderOptions<P>) {
     if (typeof options?.hubUrl !== 'string' || options.hubUrl === '') {
@@ -251,10 +253,10 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
     await this.#records.remove(instanceName);
   }
 
-  /** This process, as the writer of a record. */
+  /** This process, as the writer of a record: read once, it does not change. */
   #writer(): Pick<InstanceRecord, 'writer'> {
-    const writer = identityOf(process.pid);
-    return writer ? { writer } : {};
+    this.#self ??= identityOf(process.pid) ?? null;
+    return this.#self ? { writer: this.#self } : {};
   }
 
   async #spawn(ctx: StartContext<P>): Promise<Entry> {

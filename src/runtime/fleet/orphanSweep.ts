@@ -29,6 +29,7 @@ interface Scope {
 /** An orphan found, waiting out its grace period. */
 interface Mark {
   at: number;
+  scope: Scope;
   reason: OrphanReason;
   instance: ListedInstance;
   /** The journal that holds it open (reason `workerGone`), to close it after the stop. */
@@ -108,9 +109,11 @@ export class OrphanSweep {
 
   async #pass(): Promise<void> {
     const found = new Map<string, Omit<Mark, 'at'>>();
-    for (const scope of this.#scopes) {
+    for (const [index, scope] of this.#scopes.entries()) {
       try {
-        for (const [key, orphan] of await this.#orphansOf(scope)) found.set(key, orphan);
+        for (const orphan of await this.#orphansOf(scope)) {
+          found.set(`${index}/${orphan.instance.instanceName}`, orphan);
+        }
       } catch (error) {
         if (this.#abort.signal.aborted) return;
         this.#report({ type: 'sweepFailed', owner: scope.owner, error });
@@ -125,13 +128,13 @@ export class OrphanSweep {
         this.#report({ type: 'orphanFound', instance: orphan.instance, reason: orphan.reason });
       } else if (now - mark.at >= this.#grace) {
         this.#marks.delete(key);
-        await this.#stop(this.#scopeOf(key), mark);
+        await this.#stop(mark);
       }
     }
   }
 
-  /** The orphans of one scope right now, by scope-qualified instance name. */
-  async #orphansOf(scope: Scope): Promise<Map<string, Omit<Mark, 'at'>>> {
+  /** The orphans of one scope right now. */
+  async #orphansOf(scope: Scope): Promise<Array<Omit<Mark, 'at'>>> {
     const { owner, provider } = scope;
     const signal = this.#abort.signal;
     // Listed first, journal second: a start is recorded before its provider call, so an
@@ -150,8 +153,7 @@ export class OrphanSweep {
         }
       }
     }
-    const orphans = new Map<string, Omit<Mark, 'at'>>();
-    const key = (name: string) => `${this.#scopes.indexOf(scope)}/${name}`;
+    const orphans: Array<Omit<Mark, 'at'>> = [];
     for (const instance of listed) {
       const name = instance.instanceName;
       if (open.has(name) || instancesInUse.has(owner, name)) continue;
@@ -162,32 +164,27 @@ export class OrphanSweep {
       }
       const generation = Number(instance.labels[LABELS.generation]);
       const reason: OrphanReason = generation <= recorded ? 'closed' : 'unrecorded';
-      orphans.set(key(name), { reason, instance, journal: undefined });
+      orphans.push({ scope, reason, instance, journal: undefined });
     }
     for (const { journal, instance } of gone) {
       const { instanceName, labels, instanceId, startedAt } = instance;
       const listedInstance: ListedInstance = { instanceName, labels, createdAt: startedAt };
       if (instanceId !== undefined) listedInstance.instanceId = instanceId;
-      orphans.set(key(instanceName), { reason: 'workerGone', instance: listedInstance, journal });
+      orphans.push({ scope, reason: 'workerGone', instance: listedInstance, journal });
     }
     return orphans;
   }
 
-  #scopeOf(key: string): Scope {
-    return this.#scopes[Number(key.slice(0, key.indexOf('/')))]!;
-  }
-
-  async #stop(scope: Scope, mark: Mark): Promise<void> {
-    const { instance, reason, journal } = mark;
+  async #stop(mark: Mark): Promise<void> {
+    const { scope, instance, reason, journal } = mark;
     const { owner } = scope;
     const { instanceName, labels } = instance;
-    const at = () => Date.now();
     const signal = AbortSignal.any([
       this.#abort.signal,
       ...(scope.stopTimeout > 0 ? [AbortSignal.timeout(scope.stopTimeout)] : [])
     ]);
     try {
-      await journal?.record({ type: 'stopping', owner, instanceName, at: at() });
+      await journal?.record({ type: 'stopping', owner, instanceName, at: Date.now() });
       await scope.provider.stopInstance({
         workerName: labels[LABELS.worker] ?? '',
         generation: Number(labels[LABELS.generation] ?? 0),
@@ -197,7 +194,7 @@ export class OrphanSweep {
         fast: false,
         signal
       });
-      await journal?.record({ type: 'stopped', owner, instanceName, at: at() });
+      await journal?.record({ type: 'stopped', owner, instanceName, at: Date.now() });
       this.#report({ type: 'orphanSwept', instance, reason, ok: true });
     } catch (error) {
       this.#report({ type: 'orphanSwept', instance, reason, ok: false, error });

@@ -252,7 +252,8 @@ function encode(props: unknown): string | null {
 }
 
 function instanceOf(row: Row): JournalInstance {
-  const [owner, workerName, generation, instanceName, labels, instanceId, state, startedAt] = row;
+  const [owner, workerName, generation, instanceName, labels, instanceId, state, startedAt, props] =
+    row;
   const instance: JournalInstance = {
     workerName,
     generation,
@@ -263,6 +264,6 @@ function instanceOf(row: Row): JournalInstance {
     state
   };
   if (instanceId !== null) instance.instanceId = instanceId;
-  if (row[8] !== null) instance.props = JSON.parse(row[8]);
+  if (props !== null) instance.props = JSON.parse(props);
   return instance;
 }
