@@ -2,6 +2,7 @@ import type { Connection } from '../../machines/latentWorker/types.js';
 import type {
   CheckContext,
   CheckResult,
+  ListedInstance,
   Provider,
   StartContext,
   StartResult,
@@ -18,7 +19,10 @@ export interface AttachTarget {
 }
 
 export interface ControllableProviderOptions<P = Record<string, unknown>> {
-  /** Complete every start at once with `true` (and the connect, when `autoConnect`). */
+  /**
+   * Complete every start at once with `{ instanceId: 'controllable-<n>' }` (and the connect,
+   * when `autoConnect`).
+   */
   autoStart?: boolean;
   /** Complete every stop at once. */
   autoStop?: boolean;
@@ -75,6 +79,8 @@ export class ControllableProvider<P = Record<string, unknown>> implements Provid
   #options: ControllableProviderOptions<P>;
   #target: AttachTarget | undefined;
   #start: Pending<StartResult> | undefined;
+  /** The live instance's start, which a start issued again for its name answers with. */
+  #started: Promise<StartResult> | undefined;
   #stop: Pending<void> | undefined;
   #inFlight = 0;
 
@@ -104,6 +110,11 @@ export class ControllableProvider<P = Record<string, unknown>> implements Provid
   }
 
   startInstance(ctx: StartContext<P>): Promise<StartResult> {
+    // The live instance's name again (a retry, a restarted orchestrator): adopted, not doubled.
+    if (this.#started && ctx.instanceName === this.lastStart?.instanceName) {
+      this.#enter('startInstance');
+      return this.#leaveWhenSettled(this.#started);
+    }
     this.#enter('startInstance');
     if (this.state !== 'stopped')
       this.#violate(`startInstance while the instance is ${this.state}`);
@@ -113,15 +124,25 @@ export class ControllableProvider<P = Record<string, unknown>> implements Provid
     const result = new Promise<StartResult>(
       (resolve, reject) => (this.#start = { resolve, reject })
     );
-    if (this.#options.autoStart) queueMicrotask(() => this.completeStart(true));
+    this.#started = result;
+    const n = this.starts.length;
+    if (this.#options.autoStart) {
+      queueMicrotask(() => this.completeStart({ instanceId: `controllable-${n}` }));
+    }
     return this.#leaveWhenSettled(result);
   }
 
   stopInstance(ctx: StopContext): Promise<void> {
     this.#enter('stopInstance');
+    this.stops.push(ctx);
+    const live = this.lastStart?.instanceName ?? ctx.instanceName; // a state set by hand: this one
+    if (this.state === 'stopped' || ctx.instanceName !== live) {
+      // Never started, already gone or unknown: stopped, as the contract has it.
+      return this.#leaveWhenSettled(Promise.resolve());
+    }
     if (this.state !== 'started') this.#violate(`stopInstance while the instance is ${this.state}`);
     this.state = 'stopping';
-    this.stops.push(ctx);
+    this.#started = undefined;
     const result = new Promise<void>((resolve, reject) => (this.#stop = { resolve, reject }));
     if (this.#options.autoStop) queueMicrotask(() => this.completeStop());
     return this.#leaveWhenSettled(result);
@@ -130,6 +151,20 @@ export class ControllableProvider<P = Record<string, unknown>> implements Provid
   checkInstance(_ctx: CheckContext): CheckResult {
     this.checks++;
     return this.crashed ? { isGood: false, message: this.crashMessage } : { isGood: true };
+  }
+
+  /** The live instance, if it carries every one of `labels`. */
+  listInstances({
+    labels
+  }: {
+    labels: Readonly<Record<string, string>>;
+  }): Promise<ListedInstance[]> {
+    const live = this.state === 'stopped' ? undefined : this.lastStart;
+    const matches =
+      live && Object.entries(labels).every(([name, value]) => live.labels[name] === value);
+    return Promise.resolve(
+      matches ? [{ instanceName: live.instanceName, labels: live.labels }] : []
+    );
   }
 
   isCompatibleWithBuild(props: P, startedWith: P | undefined): boolean {

@@ -1,0 +1,19 @@
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+
+/** The last `lines` lines the container wrote, stdout and stderr interleaved as written. */
+export async function lastLogLines(
+  docker: Dockerode,
+  container: Dockerode.Container,
+  lines: number
+): Promise<string> {
+  const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+  const source = Readable.from([raw]);
+  const text = new PassThrough();
+  const chunks: Buffer[] = [];
+  text.on('data', (chunk: Buffer) => chunks.push(chunk));
+  docker.modem.demuxStream(source, text, text);
+  await once(source, 'end');
+  return Buffer.concat(chunks).toString('utf8').trimEnd();
+}
