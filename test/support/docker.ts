@@ -1,9 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
+import { localAgentImage } from '../../src/cli/agentImage.js';
 import { builtAgent } from '../runtime/hub/builtAgent.js';
 
 /** The label on everything a test makes on a daemon, which the global teardown removes. */
@@ -38,70 +34,10 @@ export function client({ socketPath }: TestDaemon): Docker {
   return new Docker({ socketPath });
 }
 
-/**
- * An image whose entrypoint is the package's `latent-agent`, made without a registry from a
- * static busybox, this machine's `node` and the shared libraries it loads, and the built agent:
- * imported from a tarball of that root (1-2 s), once per content, labelled for the teardown.
- */
-export async function agentImage(daemon: TestDaemon): Promise<string> {
-  const [node, agent] = builtAgent() as [string, string];
-  const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
-  const libraries = sharedLibraries(node);
-  const hash = createHash('sha256')
-    .update(readFileSync(agent))
-    .update(process.version)
-    .update(libraries.join('\n'))
-    .digest('hex')
-    .slice(0, 12);
-  // Podman's import keeps only the repository: the content goes in the name, tagged latest.
-  const image = `localhost/latent-agent-test-${hash}:latest`;
-  const docker = client(daemon);
-  const known = await docker
-    .getImage(image)
-    .inspect()
-    .then(
-      () => true,
-      () => false
-    );
-  if (known) return image;
-  const root = mkdtempSync(join(tmpdir(), 'latent-agent-image-'));
-  try {
-    for (const folder of ['bin', 'tmp', 'etc', 'usr/local/bin', 'opt/latent']) {
-      mkdirSync(join(root, folder), { recursive: true });
-    }
-    cpSync(busybox, join(root, 'bin/busybox'));
-    for (const applet of ['sh', 'sleep', 'echo', 'cat', 'true', 'env', 'ls', 'kill']) {
-      symlinkSync('busybox', join(root, 'bin', applet));
-    }
-    cpSync(node, join(root, 'usr/local/bin/node'));
-    for (const library of libraries) {
-      mkdirSync(join(root, dirname(library)), { recursive: true });
-      cpSync(library, join(root, library), { dereference: true });
-    }
-    cpSync(agent, join(root, 'opt/latent/latent-agent.mjs'));
-    const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const progress = await docker.importImage(tar.stdout, {
-      repo: image.replace(/:latest$/, ''),
-      tag: 'latest',
-      changes: [
-        'ENTRYPOINT ["/usr/local/bin/node", "/opt/latent/latent-agent.mjs"]',
-        'ENV PATH=/usr/local/bin:/bin',
-        `LABEL ${TEST_LABEL}=1`
-      ]
-    });
-    await new Promise((resolve, reject) =>
-      docker.modem.followProgress(progress, (error) => (error ? reject(error) : resolve(null)))
-    );
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-  return image;
-}
-
-/** The shared libraries `binary` loads, by absolute path, as `ldd` lists them. */
-function sharedLibraries(binary: string): string[] {
-  const listing = execFileSync('ldd', [binary], { encoding: 'utf8' });
-  return [...listing.matchAll(/(\/\S+\.so[.\d]*)/g)].map((match) => match[1]!).sort();
+/** The image of the built package's `latent-agent`, labelled for the teardown (`localAgentImage`). */
+export function agentImage(daemon: TestDaemon): Promise<string> {
+  const [, agent] = builtAgent() as [string, string];
+  return localAgentImage(client(daemon), { agent, labels: { [TEST_LABEL]: '1' } });
 }
 
 /** Removes every container, volume and image carrying the test label from `daemon`. */
