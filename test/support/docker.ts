@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { describe, expect, it } from 'vitest';
 import { localAgentImage } from '../../src/cli/agentImage.js';
 import { builtAgent } from '../runtime/hub/builtAgent.js';
 
@@ -53,4 +54,20 @@ export async function removeTestObjects(daemon: TestDaemon): Promise<void> {
   for (const { Id } of await docker.listImages({ filters })) {
     await docker.getImage(Id).remove({ force: true });
   }
+}
+
+/**
+ * Defines `suite` once per engine the environment names, inside a `describe` titled with it.
+ * An engine that is not named is a skipped test that says which variable is missing, or, where
+ * engines are required (CI), a failing one.
+ */
+export function describeEngines(title: string, suite: (daemon: TestDaemon) => void): void {
+  const { daemons, missing, required } = testDaemons();
+  for (const daemon of daemons) describe(`${title} on ${daemon.engine}`, () => suite(daemon));
+  if (missing.length === 0) return;
+  describe(title, () => {
+    const reason = `not set: ${missing.join(', ')}`;
+    if (required) it(`needs engines, ${reason}`, () => expect.fail(`required engines ${reason}`));
+    else it.skip(`skipped: ${reason}`, () => undefined);
+  });
 }

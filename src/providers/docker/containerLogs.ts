@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 
-/** The last `lines` lines the container wrote, stdout and stderr interleaved as written. */
+/** The last `lines` lines the container wrote, on stdout and stderr. */
 export async function lastLogLines(
   docker: Dockerode,
   container: Dockerode.Container,

@@ -25,7 +25,7 @@ export function containerSpec<P>(
   options: DockerProviderOptions<P>
 ): Dockerode.ContainerCreateOptions {
   const { hubUrl, hubFingerprint, network = 'host', env, mounts, memory, cpus } = options;
-  const { user, workingDir, labels, command, init = true, hostConfig } = options;
+  const { user, workingDir, labels, entrypoint, command, init = true, hostConfig } = options;
   const environment: Record<string, string> = {
     ...env,
     LATENT_HUB_URL: hubUrl,
@@ -40,6 +40,7 @@ export function containerSpec<P>(
     Image: image,
     Env: Object.entries(environment).map(([name, value]) => `${name}=${value}`),
     Labels: { ...labels, ...ctx.labels },
+    ...(entrypoint !== undefined ? { Entrypoint: [...entrypoint] } : {}),
     ...(command !== undefined ? { Cmd: [...command] } : {}),
     ...(user !== undefined ? { User: user } : {}),
     ...(workingDir !== undefined ? { WorkingDir: workingDir } : {}),

@@ -24,12 +24,13 @@ export function reasonOf(error: unknown): string {
 }
 
 /**
- * Classifies a failed start step. A request the daemon refused (4xx: an unknown image or
- * network, an invalid reference, a bind source that does not exist, a limit it rejects), or an
- * image it could not pull (`pulling`), is `LatentWorkerCannotSubstantiate`: retrying the same
- * build elsewhere would fail the same way. Anything else (no daemon at the socket, a 5xx such
- * as a full disk) is a plain `Error`, which the worker reports as
- * `LatentWorkerFailedToSubstantiate`: it is quarantined and the build may run elsewhere.
+ * Classifies a failed start step. A request the daemon refused (a 4xx: an unknown image or
+ * network, an invalid reference, a bind source that does not exist, a limit it rejects), a
+ * thing of the request it says it cannot find, or an image it could not pull (`pulling`), is
+ * `LatentWorkerCannotSubstantiate`: the same build would fail the same way elsewhere. Anything
+ * else (no daemon at the socket, a 5xx such as a full disk) is a plain `Error`, which the worker
+ * reports as `LatentWorkerFailedToSubstantiate`: it is quarantined and the build may run
+ * elsewhere.
  */
 export function startError(
   error: unknown,
@@ -47,7 +48,9 @@ export function startError(
       { cause: error }
     );
   }
-  if ((status >= 400 && status < 500) || pulling) {
+  // Podman's compatible API answers some bad requests (an unknown network) with a 500.
+  const unknownThing = /\b(?:not found|no such)\b/i.test(reasonOf(error));
+  if ((status >= 400 && status < 500) || pulling || unknownThing) {
     return new LatentWorkerCannotSubstantiate(message, { cause: error });
   }
   return new Error(message, { cause: error });

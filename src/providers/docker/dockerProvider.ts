@@ -14,6 +14,7 @@ import { containerSpec, servesStart } from './containerSpec.js';
 import { connectDocker } from './dockerClient.js';
 import { isNotFound, reasonOf, startError, statusOf } from './dockerErrors.js';
 import type { DockerEvent, DockerProviderOptions } from './dockerProviderOptions.js';
+import { isImageReference } from './imageReference.js';
 import { ensureImage } from './images.js';
 
 /** How long a kill may take once a stop's signal has aborted it, ms. */
@@ -236,7 +237,7 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
   #imageFor(props: P | undefined): string {
     const { image } = this.#options;
     const chosen = typeof image === 'function' ? image(props) : image;
-    if (typeof chosen !== 'string' || chosen === '' || /[\s?#]/.test(chosen)) {
+    if (typeof chosen !== 'string' || !isImageReference(chosen)) {
       throw new LatentWorkerCannotSubstantiate(
         `DockerProvider: ${JSON.stringify(chosen)} is not an image reference`
       );

@@ -59,6 +59,8 @@ export interface DockerProviderOptions<P = Record<string, unknown>> {
    * a stop right after a start then waits out `stopGracePeriod`. @default true
    */
   init?: boolean;
+  /** Replaces the image's `ENTRYPOINT`: for an image of your own, the `latent-agent` in it. */
+  entrypoint?: readonly string[];
   /** Replaces the image's `CMD` (arguments to its entrypoint). */
   command?: readonly string[];
   /**

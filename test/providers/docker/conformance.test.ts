@@ -1,15 +1,13 @@
 import { filter, firstValueFrom } from 'rxjs';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { DockerProvider } from '../../../src/docker.js';
-import { agentImage, client, TEST_LABEL, testDaemons } from '../../support/docker.js';
+import { agentImage, client, describeEngines, TEST_LABEL } from '../../support/docker.js';
 import { describeProviderConformance } from '../conformance.js';
 import { isNotFound } from '../../../src/providers/docker/dockerErrors.js';
 
 type Props = Record<string, unknown>;
 
-const { daemons, missing, required } = testDaemons();
-
-for (const daemon of daemons) {
+describeEngines('DockerProvider', (daemon) => {
   let image = '';
   beforeAll(async () => void (image = await agentImage(daemon)), 120_000);
   const docker = client(daemon);
@@ -21,7 +19,7 @@ for (const daemon of daemons) {
       labels: { [TEST_LABEL]: '1' },
       stopGracePeriod: 2_000
     });
-  describeProviderConformance<Props>(`DockerProvider on ${daemon.engine}`, {
+  describeProviderConformance<Props>('DockerProvider', {
     agent: true,
     timeout: 60_000,
     provider: (hubUrl) => provider(hubUrl),
@@ -50,13 +48,4 @@ for (const daemon of daemons) {
         (started as DockerProvider<Props>).events$.pipe(filter((event) => event.type === 'created'))
       ).then(() => undefined)
   });
-}
-
-if (missing.length > 0) {
-  describe('DockerProvider conformance on every engine', () => {
-    const reason = `not set: ${missing.join(', ')}`;
-    if (required)
-      it(`needs ${reason}`, () => Promise.reject(new Error(`required engines ${reason}`)));
-    else it.skip(`skipped: ${reason}`, () => undefined);
-  });
-}
+});
