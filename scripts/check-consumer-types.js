@@ -1,7 +1,7 @@
 /**
  * `npm run test:types`: the published types resolve for a strict user. Packs the package as
  * `npm publish` would, installs the tarball into a fresh project (`strict`, `skipLibCheck`
- * off, NodeNext) and type-checks `consumer/consumer.ts`, which uses all three entries, with
+ * off, NodeNext) and type-checks `consumer/consumer.ts`, which uses all four entries, with
  * this project's own tsc. A type the declarations mention must come with the package: a
  * missing `@types/*` dependency fails here, and nowhere else.
  */
@@ -34,13 +34,14 @@ try {
   run(
     'npm',
     [
-      ...['install', `./${tarball}`, '@types/node@20'],
+      // A user of latent-workers/docker installs its optional peer, and its types.
+      ...['install', `./${tarball}`, '@types/node@20', 'dockerode@5', '@types/dockerode@4'],
       ...['--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock']
     ],
     consumer
   );
   run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], consumer);
-  process.stdout.write('consumer types: ok (latent-workers, /testing, /process)\n');
+  process.stdout.write('consumer types: ok (latent-workers, /testing, /process, /docker)\n');
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

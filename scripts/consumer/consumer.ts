@@ -30,6 +30,11 @@ import {
   type HubEvent,
   type ProcessEvent
 } from 'latent-workers/process';
+import {
+  DockerProvider,
+  type DockerEvent,
+  type DockerProviderOptions
+} from 'latent-workers/docker';
 
 const provider: Provider = {
   startInstance({ workerName, instanceName, signal }: StartContext) {
@@ -46,9 +51,21 @@ const hubOptions: AgentHubOptions = { heartbeatInterval: 5_000 };
 const hub: AgentHub = await createAgentHub(hubOptions);
 const processes = new ProcessProvider({ hubUrl: hub.url, command: [...AGENT_COMMAND] });
 
-const workers: LatentWorker[] = [provider, controllable, processes].map((provider, i) =>
-  createLatentWorker({ name: `w${i}`, provider })
-);
+const dockerOptions: DockerProviderOptions<{ image?: string }> = {
+  image: (props) => props?.image ?? 'registry.example/latent-agent:1',
+  hubUrl: hub.url,
+  mounts: [{ source: '/srv/cache', target: '/cache', readOnly: true }],
+  hostConfig: { ShmSize: 1 << 28 }
+};
+const containers = new DockerProvider(dockerOptions);
+containers.events$.subscribe((event: DockerEvent) => event.type);
+
+const workers: LatentWorker[] = [
+  provider,
+  controllable,
+  processes,
+  new DockerProvider({ image: 'a', hubUrl: hub.url })
+].map((provider, i) => createLatentWorker({ name: `w${i}`, provider }));
 workers.forEach((worker) => hub.add(worker));
 const status: WorkerStatus = workers[0].status;
 
@@ -71,4 +88,4 @@ const failed = (error: unknown): boolean =>
   LatentWorkerFailedToSubstantiate.is(error) && error.reason === 'timedOut';
 const runsCommands: boolean = isCommandRunner(undefined);
 
-export { done, failed, refused, runsCommands, state, status };
+export { containers, done, failed, refused, runsCommands, state, status };

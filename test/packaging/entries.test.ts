@@ -1,7 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtPackage } from '../support/builtPackage.js';
@@ -31,6 +39,14 @@ register('./recorder.mjs', import.meta.url, { data: { log } });
 const entry = await import(specifier);
 process.stdout.write(JSON.stringify(Object.keys(entry)));
 `;
+
+/** A script's opening: a Docker provider on a socket where no daemon listens. */
+const DOCKER_PROVIDER =
+  "import { DockerProvider } from 'latent-workers/docker';\n" +
+  "const provider = new DockerProvider({ image: 'busybox', hubUrl: 'ws://127.0.0.1:9/', socketPath: '/nonexistent/docker.sock' });\n" +
+  'const signal = AbortSignal.timeout(10_000);\n';
+
+const root = new URL('../../', import.meta.url).pathname;
 
 /** A user's project with the package installed: `node_modules/latent-workers`, the probes. */
 let project: string;
@@ -74,7 +90,8 @@ describe('the package entries', () => {
     [
       'latent-workers/process',
       ['ProcessProvider', 'AGENT_COMMAND', 'createAgentHub', 'CloseCode', 'isCommandRunner']
-    ]
+    ],
+    ['latent-workers/docker', ['DockerProvider']]
   ])('%s loads nothing only the demo needs', async (specifier, names) => {
     const loaded = await load(specifier);
     expect(loaded.names).toEqual(expect.arrayContaining(names));
@@ -105,6 +122,48 @@ describe('the package entries', () => {
         `await (await openJournal({ path: ${JSON.stringify(join(project, 'journal.db'))} })).close();\n`
     );
     expect((await load(journal)).packages).toContain('libsql');
+  });
+
+  it('dockerode is loaded by a Docker provider call, not by an entry, its own included', async () => {
+    const entries = ['latent-workers', 'latent-workers/process', 'latent-workers/docker'];
+    for (const entry of entries) expect((await load(entry)).packages).not.toContain('dockerode');
+    const list = join(project, 'docker-list.mjs');
+    writeFileSync(
+      list,
+      `${DOCKER_PROVIDER}await provider.listInstances({ labels: {}, signal }).catch(() => {});\n`
+    );
+    expect((await load(list)).packages).toContain('dockerode');
+  });
+
+  it('without dockerode installed, a Docker start is refused with what to install', async () => {
+    // A project whose node_modules holds the package and its dependencies, not its optional peer.
+    const bare = mkdtempSync(join(tmpdir(), 'latent-workers-no-dockerode-'));
+    try {
+      mkdirSync(join(bare, 'node_modules'));
+      cpSync(pkg, join(bare, 'node_modules/latent-workers'), { recursive: true });
+      const { dependencies } = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+      };
+      for (const name of Object.keys(dependencies)) {
+        mkdirSync(dirname(join(bare, 'node_modules', name)), { recursive: true });
+        symlinkSync(join(root, 'node_modules', name), join(bare, 'node_modules', name), 'dir');
+      }
+      const start = join(bare, 'start.mjs');
+      writeFileSync(
+        start,
+        `${DOCKER_PROVIDER}import { LatentWorkerCannotSubstantiate } from 'latent-workers';\n` +
+          `const ref = { workerName: 'w', generation: 1, instanceName: 'w-1', labels: {}, password: 'p', props: undefined, signal };\n` +
+          `const error = await provider.startInstance(ref).catch((error) => error);\n` +
+          `process.stdout.write(JSON.stringify({ cannot: LatentWorkerCannotSubstantiate.is(error), message: error.message }));\n`
+      );
+      const { stdout } = await run(process.execPath, [start], { cwd: bare, timeout: 20_000 });
+      expect(JSON.parse(stdout)).toEqual({
+        cannot: true,
+        message: expect.stringContaining('npm install dockerode@5') as unknown
+      });
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 
   it('the recorder sees what an entry loads: the root loads xstate and ws, the demo commander', async () => {
