@@ -14,6 +14,8 @@ export interface LocalAgentImageOptions {
   agent?: string;
   /** Labels on the image. */
   labels?: Record<string, string>;
+  /** Called with the image's name when it is not there yet and is about to be built. */
+  onBuild?: (image: string) => void;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface LocalAgentImageOptions {
  */
 export async function localAgentImage(
   docker: Dockerode,
-  { agent = AGENT_COMMAND[1]!, labels = {} }: LocalAgentImageOptions = {}
+  { agent = AGENT_COMMAND[1]!, labels = {}, onBuild }: LocalAgentImageOptions = {}
 ): Promise<string> {
   const node = process.execPath;
   const libraries = sharedLibraries(node);
@@ -45,6 +47,7 @@ export async function localAgentImage(
       .then(Boolean, () => false)
   )
     return image;
+  onBuild?.(image);
   const root = mkdtempSync(join(tmpdir(), 'latent-agent-image-'));
   try {
     for (const folder of ['bin', 'tmp', 'etc', 'usr/local/bin', 'opt/latent']) {

@@ -14,11 +14,10 @@ export interface BuildRecipe {
   steps: Step[];
 }
 
-const node = process.execPath;
 const PROJECTS = ['api', 'web', 'cli', 'docs', 'worker', 'sdk'];
 
 /** Prints `count` lines, one every `ms` milliseconds: a stand-in for a compiler or test run. */
-const ticking = (label: string, count: number, ms: number): Step => ({
+const ticking = (node: string, label: string, count: number, ms: number): Step => ({
   label,
   command: node,
   args: [
@@ -27,8 +26,13 @@ const ticking = (label: string, count: number, ms: number): Step => ({
   ]
 });
 
-/** `count` builds cycling over a few projects; each checks its toolchain, compiles and tests. */
-export function demoBuilds(count: number): BuildRecipe[] {
+/**
+ * `count` builds cycling over a few projects; each checks its toolchain, compiles and tests.
+ * `node` is how the instance calls Node: this one's path for processes on this machine,
+ * `node` on the `PATH` in a container. Every step is a Node script, so that an image needs
+ * nothing but Node.
+ */
+export function demoBuilds(count: number, node: string = process.execPath): BuildRecipe[] {
   return Array.from({ length: count }, (_, index) => {
     const project = PROJECTS[index % PROJECTS.length]!;
     return {
@@ -36,9 +40,10 @@ export function demoBuilds(count: number): BuildRecipe[] {
       project,
       steps: [
         { label: 'toolchain', command: node, args: ['--version'] },
-        { label: 'host', command: 'uname', args: ['-sm'] },
-        ticking(`compile ${project}`, 3 + (index % 3), 150),
-        ticking(`test ${project}`, 4, 120)
+        // What `uname -sm` prints, without needing `uname` on the instance.
+        { label: 'host', command: node, args: ['-p', 'os.type() + " " + os.machine()'] },
+        ticking(node, `compile ${project}`, 3 + (index % 3), 150),
+        ticking(node, `test ${project}`, 4, 120)
       ]
     };
   });

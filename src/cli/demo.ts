@@ -7,25 +7,23 @@ import {
   openJournal,
   type InspectionObserver,
   type Journal,
-  type LatentWorker,
-  type StartContext
+  type LatentWorker
 } from '../index.js';
-import { AGENT_COMMAND, createAgentHub, ProcessProvider, type AgentHub } from '../process.js';
+import { createAgentHub, type AgentHub } from '../process.js';
 import { demoBuilds, runRecipe } from './builds.js';
 import { DemoState } from './demoState.js';
 import type { DemoEvent } from './events.js';
+import { processInstances, type DemoInstances, type Props } from './providers.js';
 import { summarize, type DemoSummary } from './summary.js';
 import type { DemoView } from './views.js';
-
-type Props = { project: string };
 
 export interface DemoOptions {
   workers: number;
   builds: number;
   /** Idle time before an instance is stopped, ms. */
   idleTimeout: number;
-  /** The agent to start. @default the package's built `latent-agent` */
-  agentCommand?: readonly string[];
+  /** Where the instances run. @default processes of the package's built `latent-agent` */
+  instances?: DemoInstances;
   inspect?: InspectionObserver;
   /**
    * Keep a journal and the instances' records here: a run after a crash stops (or, if their
@@ -41,16 +39,16 @@ export interface DemoOptions {
 const QUARANTINE_MS = 3_000;
 
 /**
- * The embedded default end to end: an agent hub on loopback, a process provider, a fleet of
- * process workers taking a queue of builds that run real commands on their agents. One
- * worker's first start fails (its process exits at once), so quarantine and retry show.
- * Resolves after every instance has been stopped.
+ * The embedded default end to end: an agent hub on loopback, a provider (of processes, or of
+ * containers), a fleet of workers taking a queue of builds that run real commands on their
+ * agents. One worker's first start fails (its instance exits at once), so quarantine and retry
+ * show. Resolves after every instance has been stopped.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
-  const { view, signal } = options;
+  const { view, signal, instances = processInstances() } = options;
   const names = Array.from({ length: options.workers }, (_, i) => `w${i + 1}`);
-  const recipes = demoBuilds(options.builds);
-  const state = new DemoState(names, recipes.length, options.idleTimeout);
+  const recipes = demoBuilds(options.builds, instances.node);
+  const state = new DemoState(names, recipes.length, options.idleTimeout, instances.kind);
   const report = (event: DemoEvent) => {
     state.apply(event);
     view.event(event, state);
@@ -61,11 +59,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   // The same port as last time, if it is free: agents left running can find the hub again.
   const hub = await hubOn(stateDir ? lastPort(stateDir) : 0);
   if (stateDir) writeFileSync(join(stateDir, 'hub.json'), JSON.stringify({ port: hub.port }));
-  const provider = new ProcessProvider<Props>({
+  const { provider, events$ } = instances.provider({
     hubUrl: hub.url,
-    command: failingOnce(names[Math.min(2, names.length - 1)]!, options.agentCommand),
-    stopGracePeriod: 3_000,
-    ...(stateDir ? { stateDir: join(stateDir, 'instances') } : {})
+    failing: names[Math.min(2, names.length - 1)]!,
+    ...(stateDir ? { stateDir } : {})
   });
   const workers: LatentWorker<Props>[] = names.map((name) =>
     createLatentWorker<Props>({
@@ -89,7 +86,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     ...workers.map((worker) => tagged('worker', worker.events$)),
     tagged('fleet', fleet.events$),
     tagged('hub', hub.events$),
-    tagged('process', provider.events$)
+    events$
   ).subscribe(report);
 
   const interrupted = new Promise<true>((resolve) => {
@@ -150,23 +147,6 @@ async function hubOn(port: number): Promise<AgentHub> {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     return createAgentHub(options);
   }
-}
-
-/** The agent command, except that `worker`'s first start runs a process that dies at once. */
-function failingOnce(
-  worker: string,
-  agent: readonly string[] = AGENT_COMMAND
-): (ctx: StartContext<Props>) => readonly string[] {
-  let failed = false;
-  return ({ workerName }) => {
-    if (workerName !== worker || failed) return agent;
-    failed = true;
-    return [
-      process.execPath,
-      '-e',
-      'console.error("disk full on /var/lib/instances (simulated failure)"); process.exit(1)'
-    ];
-  };
 }
 
 function allIdle(workers: readonly LatentWorker<Props>[]): Promise<void> {

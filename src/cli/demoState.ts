@@ -7,6 +7,8 @@ export interface WorkerRow {
   state: WorkerState;
   availability: WorkerAvailability;
   pid: number | undefined;
+  /** The running container's id (`--provider docker`). */
+  container: string | undefined;
   build: number | undefined;
   step: string | undefined;
   lastLine: string | undefined;
@@ -31,15 +33,24 @@ export class DemoState {
   failedStarts = 0;
   quarantines = 0;
   readonly pids: number[] = [];
+  /** What the instances are: processes on this machine, or containers. */
+  readonly instances: 'process' | 'docker';
 
-  constructor(workerNames: readonly string[], total: number, idleTimeout: number) {
+  constructor(
+    workerNames: readonly string[],
+    total: number,
+    idleTimeout: number,
+    instances: 'process' | 'docker' = 'process'
+  ) {
     this.total = total;
     this.idleTimeout = idleTimeout;
+    this.instances = instances;
     this.rows = workerNames.map((name) => ({
       name,
       state: 'idle',
       availability: 'available',
       pid: undefined,
+      container: undefined,
       build: undefined,
       step: undefined,
       lastLine: undefined,
@@ -106,6 +117,16 @@ export class DemoState {
           this.pids.push(event.pid);
           if (row) row.pid = event.pid;
         } else if (row?.pid === event.pid) row.pid = undefined;
+        return;
+      }
+      case 'docker': {
+        const { event } = tagged;
+        if (!('worker' in event)) return; // pulling, pulled
+        const row = this.row(event.worker);
+        if (!row) return;
+        if (event.type === 'started' || event.type === 'adopted') row.container = event.containerId;
+        else if (event.type === 'removed' && row.container === event.containerId)
+          row.container = undefined;
         return;
       }
       case 'build': {

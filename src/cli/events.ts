@@ -1,4 +1,5 @@
 import type { FleetEvent, WorkerEvent } from '../index.js';
+import type { DockerEvent } from '../docker.js';
 import type { HubEvent, ProcessEvent } from '../process.js';
 
 /** A build moved to its next command. */
@@ -25,4 +26,5 @@ export type DemoEvent =
   | { source: 'fleet'; event: FleetEvent }
   | { source: 'hub'; event: HubEvent }
   | { source: 'process'; event: ProcessEvent }
+  | { source: 'docker'; event: DockerEvent }
   | { source: 'build'; event: BuildStepEvent | BuildOutputEvent };

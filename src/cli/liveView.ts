@@ -71,10 +71,11 @@ function frame(state: DemoState, recent: readonly string[]): string[] {
   const done = state.finished;
   const filled = state.total === 0 ? BAR_WIDTH : Math.round((done / state.total) * BAR_WIDTH);
   const queue = state.waiting.map((id) => `#${id}`).join(' ') || '(empty)';
+  const docker = state.instances === 'docker';
   return [
-    `latent-workers demo: ${state.rows.length} process workers, ${state.total} builds   ${seconds(now - state.began)}`,
+    `latent-workers demo: ${state.rows.length} ${docker ? 'Docker' : 'process'} workers, ${state.total} builds   ${seconds(now - state.began)}`,
     '',
-    `  ${'worker'.padEnd(8)}${'pid'.padEnd(8)}${'instance'.padEnd(18)}${'availability'.padEnd(21)}build`,
+    `  ${'worker'.padEnd(8)}${(docker ? 'container' : 'pid').padEnd(docker ? 14 : 8)}${'instance'.padEnd(18)}${'availability'.padEnd(21)}build`,
     ...state.rows.map((row) => `  ${workerLine(row, state, now)}`),
     '',
     `  queue   ${queue}`,
@@ -95,6 +96,9 @@ function workerLine(row: WorkerRow, state: DemoState, now: number): string {
   } else if (row.idleSince !== undefined) {
     build = `idle, stops in ${seconds(row.idleSince + state.idleTimeout - now)}`;
   }
-  const pid = String(row.pid ?? '-');
-  return `${row.name.padEnd(8)}${pid.padEnd(8)}${row.state.padEnd(18)}${availability.padEnd(21)}${build}`;
+  const pid =
+    state.instances === 'docker'
+      ? (row.container?.slice(0, 12) ?? '-').padEnd(14)
+      : String(row.pid ?? '-').padEnd(8);
+  return `${row.name.padEnd(8)}${pid}${row.state.padEnd(18)}${availability.padEnd(21)}${build}`;
 }

@@ -1,7 +1,13 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { InspectionObserver } from '../index.js';
 import { runDemo } from './demo.js';
 import { LiveView } from './liveView.js';
+import {
+  dockerInstances,
+  DockerUnavailable,
+  processInstances,
+  type DemoInstances
+} from './providers.js';
 import type { DemoSummary } from './summary.js';
 import { packageVersion } from '../version.js';
 import { JsonView, LogView, type DemoView, type Output } from './views.js';
@@ -17,8 +23,25 @@ export interface CliIo {
   agentCommand?: readonly string[];
 }
 
-/** Exit codes: 0 every build passed, 1 some failed, 2 usage error, 130 interrupted. */
-export const ExitCode = { ok: 0, buildFailures: 1, usage: 2, interrupted: 130 } as const;
+/**
+ * Exit codes: 0 every build passed, 1 some failed, 2 usage error, 3 no Docker to run on
+ * (`--provider docker`), 130 interrupted.
+ */
+export const ExitCode = {
+  ok: 0,
+  buildFailures: 1,
+  usage: 2,
+  noDocker: 3,
+  interrupted: 130
+} as const;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    every build passed
+  1    some build failed
+  2    usage error
+  3    --provider docker: the Docker daemon cannot be reached (or no image can be built)
+  130  interrupted (Ctrl-C)`;
 
 const integer = (min: number) => (value: string) => {
   const parsed = Number(value);
@@ -43,17 +66,41 @@ interface Flags {
   json?: boolean;
   inspect?: boolean;
   stateDir?: string;
+  provider: 'process' | 'docker';
+  dockerSocket?: string;
+  image?: string;
+}
+
+/** `DOCKER_HOST`'s unix socket, else Docker's usual one; undefined for a `tcp://` DOCKER_HOST. */
+function defaultDockerSocket(): string | undefined {
+  const host = process.env.DOCKER_HOST;
+  if (!host) return '/var/run/docker.sock';
+  return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
 }
 
 /** The `npm start` demo's command line; resolves with the process exit code. */
 export async function runCli(io: CliIo): Promise<number> {
   const program = new Command('latent-workers-demo')
     .description(
-      'A fleet of local process workers takes a queue of builds: instances start on demand,\n' +
-        'connect back to an agent hub, run real commands, fail once, recover and stop when idle.'
+      'A fleet of workers takes a queue of builds: instances (local processes, or Docker\n' +
+        'containers) start on demand, connect back to an agent hub, run real commands, fail\n' +
+        'once, recover and stop when idle.'
     )
     .version(packageVersion())
-    .option('--workers <n>', 'process workers in the fleet', integer(1), 4)
+    .addOption(
+      new Option('--provider <provider>', 'where the instances run')
+        .choices(['process', 'docker'])
+        .default('process')
+    )
+    .option(
+      '--docker-socket <path>',
+      "the Docker daemon's socket (default: DOCKER_HOST, else /var/run/docker.sock)"
+    )
+    .option(
+      '--image <ref>',
+      'the image of the containers, whose entrypoint runs latent-agent (default: one built here from this node and latent-agent)'
+    )
+    .option('--workers <n>', 'workers in the fleet', integer(1), 4)
     .option('--builds <n>', 'builds in the queue', integer(0), 12)
     .option('--idle-timeout <seconds>', 'idle time before an instance is stopped', seconds, 2)
     .option('--json', 'machine-readable events, one JSON object per line')
@@ -62,6 +109,7 @@ export async function runCli(io: CliIo): Promise<number> {
       'keep a journal here: after a crash, the next run first stops (or adopts) what the last one left running'
     )
     .option('--inspect', 'stream every worker to the Stately inspector on http://localhost:8080')
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => void io.stdout.write(text),
@@ -74,6 +122,25 @@ export async function runCli(io: CliIo): Promise<number> {
     throw error;
   }
   const flags = program.opts<Flags>();
+  if (flags.provider !== 'docker' && (flags.dockerSocket || flags.image)) {
+    io.stderr.write('error: --docker-socket and --image go with --provider docker\n');
+    return ExitCode.usage;
+  }
+  let instances: DemoInstances;
+  try {
+    instances =
+      flags.provider === 'docker'
+        ? await dockerInstances({
+            socketPath: flags.dockerSocket ?? defaultDockerSocket(),
+            ...(flags.image ? { image: flags.image } : {}),
+            log: (line) => void io.stderr.write(`${line}\n`)
+          })
+        : processInstances(io.agentCommand);
+  } catch (error) {
+    if (!(error instanceof DockerUnavailable)) throw error;
+    io.stderr.write(`error: ${error.message}\n`);
+    return ExitCode.noDocker;
+  }
   const view: DemoView = flags.json
     ? new JsonView(io.stdout)
     : io.stdout.isTTY
@@ -88,7 +155,7 @@ export async function runCli(io: CliIo): Promise<number> {
       view,
       ...(io.signal ? { signal: io.signal } : {}),
       ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
-      ...(io.agentCommand ? { agentCommand: io.agentCommand } : {}),
+      instances,
       ...(inspection ? { inspect: inspection.inspect } : {})
     });
     return exitCode(summary);

@@ -34,6 +34,15 @@ export function narrate({ source, event }: DemoEvent): string | undefined {
       return event.type === 'spawned'
         ? `${event.worker}: process ${event.pid} started`
         : `${event.worker}: process ${event.pid} exited (${event.signal ?? `code ${event.exitCode}`})`;
+    case 'docker':
+      if ('image' in event) {
+        return event.type === 'pulling'
+          ? `pulling the image ${event.image}...`
+          : `pulled the image ${event.image}`;
+      }
+      return event.type === 'adopted'
+        ? `${event.worker}: adopted the running container ${event.instanceName}`
+        : `${event.worker}: container ${event.instanceName} ${event.type} (${event.containerId.slice(0, 12)})`;
     case 'fleet':
       switch (event.type) {
         case 'dispatched':
