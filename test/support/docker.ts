@@ -13,22 +13,22 @@ export interface TestDaemon {
 }
 
 /**
- * The engines named by `LATENT_TEST_DOCKER` and `LATENT_TEST_PODMAN` (a socket path or a
- * `unix://` URL). `.ci/run` starts both and sets `LATENT_TEST_REQUIRE_ENGINES=1`, which turns
+ * The engines named by `LW_TEST_DOCKER` and `LW_TEST_PODMAN` (a socket path or a
+ * `unix://` URL). `.ci/run` starts both and sets `LW_TEST_REQUIRE_ENGINES=1`, which turns
  * a missing one into a failure: only on a developer's machine without them are the tests skipped.
  */
 export function testDaemons(): { daemons: TestDaemon[]; missing: string[]; required: boolean } {
   const daemons: TestDaemon[] = [];
   const missing: string[] = [];
   for (const [engine, variable] of [
-    ['docker', 'LATENT_TEST_DOCKER'],
-    ['podman', 'LATENT_TEST_PODMAN']
+    ['docker', 'LW_TEST_DOCKER'],
+    ['podman', 'LW_TEST_PODMAN']
   ] as const) {
     const value = process.env[variable];
     if (value) daemons.push({ engine, socketPath: value.replace(/^unix:\/\//, '') });
     else missing.push(`${variable} (${engine})`);
   }
-  return { daemons, missing, required: process.env.LATENT_TEST_REQUIRE_ENGINES === '1' };
+  return { daemons, missing, required: process.env.LW_TEST_REQUIRE_ENGINES === '1' };
 }
 
 export function client({ socketPath }: TestDaemon): Docker {
