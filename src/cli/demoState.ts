@@ -30,6 +30,8 @@ export class DemoState {
   finished = 0;
   starts = 0;
   stops = 0;
+  /** Instances an earlier run left, which this one stopped or adopted (and then stopped). */
+  leftovers = 0;
   failedStarts = 0;
   quarantines = 0;
   readonly pids: number[] = [];
@@ -76,6 +78,7 @@ export class DemoState {
           this.quarantines++;
           row.quarantineEnds = now + event.duration;
         } else if (event.type === 'substantiationFailed') this.failedStarts++;
+        else if (event.type === 'recovered') this.leftovers++;
         else if (event.type === 'provider' && event.phase === 'end') {
           if (event.call === 'start') this.starts++;
           if (event.call === 'stop') this.stops++;

@@ -5,9 +5,13 @@ export interface DemoSummary {
   builds: number;
   /** Finished builds by result. */
   results: Record<string, number>;
-  /** Provider starts and stops: equal once the fleet is shut down. */
+  /**
+   * Provider starts and stops: once the fleet is shut down, every start and every leftover (an
+   * earlier run's instance, stopped at recovery or adopted) has had its stop.
+   */
   starts: number;
   stops: number;
+  leftovers: number;
   failedStarts: number;
   quarantines: number;
   /** Every process the provider spawned. */
@@ -22,12 +26,20 @@ export function summarize(state: DemoState, interrupted: boolean): DemoSummary {
     results: Object.fromEntries(state.results),
     starts: state.starts,
     stops: state.stops,
+    leftovers: state.leftovers,
     failedStarts: state.failedStarts,
     quarantines: state.quarantines,
     pids: [...state.pids],
     seconds: Math.round((Date.now() - state.began) / 100) / 10,
     interrupted
   };
+}
+
+/** `3 / 4 (every start stopped, and 1 left by an earlier run)`, or a mismatch, said. */
+function startsAndStops({ starts, stops, leftovers }: DemoSummary): string {
+  const earlier = leftovers > 0 ? `, and ${leftovers} left by an earlier run` : '';
+  const paired = starts + leftovers === stops;
+  return `${starts} / ${stops} (${paired ? `every start stopped${earlier}` : `MISMATCH${earlier}`})`;
 }
 
 /** The summary as a small table. */
@@ -41,10 +53,7 @@ export function formatSummary(summary: DemoSummary): string {
       'builds total',
       `${Object.values(summary.results).reduce((a, b) => a + b, 0)}/${summary.builds}`
     ],
-    [
-      'instance starts / stops',
-      `${summary.starts} / ${summary.stops}${summary.starts === summary.stops ? ' (every start stopped)' : ' (MISMATCH)'}`
-    ],
+    ['instance starts / stops', startsAndStops(summary)],
     ['failed starts', String(summary.failedStarts)],
     ['quarantines', String(summary.quarantines)],
     ['time', `${summary.seconds.toFixed(1)} s${summary.interrupted ? ' (interrupted)' : ''}`]

@@ -68,6 +68,10 @@ it(
       );
       expect(start === -1 || start > done).toBe(true);
     }
+    // The leftovers' stops are counted apart from this run's starts.
+    const summary = again.lines.find((l) => l.type === 'summary');
+    expect(summary).toMatchObject({ leftovers: recovered.length });
+    expect((summary!.starts as number) + recovered.length).toBe(summary!.stops);
     expect([...leftovers, ...spawned(again.lines)].filter(isAlive)).toEqual([]);
     const { openJournal } = (await import(`${pkg}/dist/src/index.js`)) as typeof LatentWorkers;
     const journal = await openJournal({ path: join(dir, 'journal.db') });
