@@ -6,9 +6,16 @@ import type Dockerode from 'dockerode';
 export async function lastLogLines(
   docker: Dockerode,
   container: Dockerode.Container,
-  lines: number
+  lines: number,
+  signal: AbortSignal
 ): Promise<string> {
-  const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+  const raw = await container.logs({
+    stdout: true,
+    stderr: true,
+    tail: lines,
+    follow: false,
+    abortSignal: signal
+  });
   const source = Readable.from([raw]);
   const text = new PassThrough();
   const chunks: Buffer[] = [];

@@ -17,8 +17,21 @@ import type { DockerEvent, DockerProviderOptions } from './dockerProviderOptions
 import { isImageReference } from './imageReference.js';
 import { ensureImage } from './images.js';
 
-/** How long a kill may take once a stop's signal has aborted it, ms. */
-const KILL_WAIT = 10_000;
+/**
+ * How long a request to the daemon may go on once its call's signal has aborted, ms: time for
+ * the daemon to finish what it was making (so that it is not left behind unknown), and the
+ * bound that ends a call to a daemon that hangs.
+ */
+const LINGER = 10_000;
+
+/** Aborts `linger` ms after `signal` does: a request under way may finish, but not for ever. */
+function lingering(signal: AbortSignal, linger: number): AbortSignal {
+  const controller = new AbortController();
+  const later = () => setTimeout(() => controller.abort(signal.reason), linger).unref();
+  if (signal.aborted) later();
+  else signal.addEventListener('abort', later, { once: true });
+  return controller.signal;
+}
 
 /**
  * A provider whose instances are containers of a Docker Engine (or of Podman's
@@ -89,6 +102,7 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
     await this.#starting.get(instanceName)?.catch(() => undefined);
     const docker = await this.#client();
     const container = docker.getContainer(instanceId ?? instanceName);
+    const requests = lingering(signal, LINGER);
     try {
       if (!fast && !signal.aborted) {
         const t = Math.ceil((this.#options.stopGracePeriod ?? 5_000) / 1000);
@@ -97,11 +111,7 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
           if (statusOf(error) !== 304 && !signal.aborted) throw error;
         });
       }
-      await container.remove({
-        force: true,
-        v: true,
-        ...(signal.aborted ? { abortSignal: AbortSignal.timeout(KILL_WAIT) } : {})
-      });
+      await container.remove({ force: true, v: true, abortSignal: requests });
     } catch (error) {
       if (isNotFound(error)) return;
       throw new Error(
@@ -137,7 +147,8 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
       state.Error ? `: ${state.Error}` : ''
     ].join('');
     const lines = this.#options.logLines ?? 20;
-    const log = lines > 0 ? await lastLogLines(docker, container, lines).catch(() => '') : '';
+    const log =
+      lines > 0 ? await lastLogLines(docker, container, lines, signal).catch(() => '') : '';
     return { isGood: false, message: log ? `${why}; its last lines:\n${log}` : why };
   }
 
@@ -175,9 +186,12 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
     const image = this.#imageFor(ctx.props);
     const docker = await this.#client();
     const spec = containerSpec(ctx, image, this.#options);
+    // Not aborted mid-request with the signal: the daemon would go on and leave a container
+    // nobody knows. They end `LINGER` after it, and the stop that follows removes what is left.
+    const abortSignal = lingering(signal, LINGER);
     const existing = await docker
       .getContainer(instanceName)
-      .inspect()
+      .inspect({ abortSignal })
       .catch((error: unknown) => {
         if (isNotFound(error)) return undefined;
         throw startError(error, `cannot inspect the container ${instanceName}`);
@@ -194,7 +208,7 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
     } else if (existing) {
       await docker
         .getContainer(existing.Id)
-        .remove({ force: true, v: true })
+        .remove({ force: true, v: true, abortSignal })
         .catch((error: unknown) => {
           if (!isNotFound(error)) {
             throw startError(error, `cannot remove the earlier container ${instanceName}`);
@@ -208,22 +222,22 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
         autopull,
         alwaysPull,
         signal,
+        requests: abortSignal,
         onPull: (type) => this.#events.next({ type, image })
       });
       signal.throwIfAborted(); // nothing made yet
-      container = await docker.createContainer(spec).catch((error: unknown) => {
+      container = await docker.createContainer({ ...spec, abortSignal }).catch((error: unknown) => {
         throw startError(error, `cannot create the container ${instanceName}`);
       });
       event('created', container.id);
     }
     try {
       signal.throwIfAborted();
-      // Not aborted mid-request: the daemon would go on and leave a container nobody knows.
-      await container.start();
+      await container.start({ abortSignal });
       signal.throwIfAborted();
     } catch (error) {
       // The half-made container goes now; should that fail, the stop that follows retries.
-      await container.remove({ force: true, v: true }).then(
+      await container.remove({ force: true, v: true, abortSignal }).then(
         () => event('removed', container.id),
         () => undefined
       );

@@ -2,6 +2,14 @@ import type Dockerode from 'dockerode';
 import { LatentWorkerCannotSubstantiate } from '../../errors.js';
 import { isNotFound, startError } from './dockerErrors.js';
 
+/** Rejects with `signal`'s reason once it aborts. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason as Error);
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+}
+
 /** A line of the daemon's pull progress. */
 interface PullProgress {
   status?: string;
@@ -12,7 +20,10 @@ interface PullProgress {
 export interface PullPolicy {
   autopull: boolean;
   alwaysPull: boolean;
+  /** The start's: it cuts a pull short. */
   signal: AbortSignal;
+  /** Ends the other requests, a while after `signal`. */
+  requests: AbortSignal;
   /** Called before and after a pull. */
   onPull?: (phase: 'pulling' | 'pulled') => void;
 }
@@ -25,11 +36,13 @@ export interface PullPolicy {
 export async function ensureImage(
   docker: Dockerode,
   image: string,
-  { autopull, alwaysPull, signal, onPull }: PullPolicy
+  { autopull, alwaysPull, signal, requests, onPull }: PullPolicy
 ): Promise<void> {
   if (!alwaysPull) {
     try {
-      await docker.getImage(image).inspect();
+      // dockerode's image inspect takes no signal: the wait ends with `requests`, the request
+      // is left to the daemon.
+      await Promise.race([docker.getImage(image).inspect(), aborted(requests)]);
       return;
     } catch (error) {
       if (!isNotFound(error)) throw startError(error, `cannot inspect the image ${image}`);
