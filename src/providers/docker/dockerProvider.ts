@@ -16,6 +16,7 @@ import { isNotFound, reasonOf, startError, statusOf } from './dockerErrors.js';
 import type { DockerEvent, DockerProviderOptions } from './dockerProviderOptions.js';
 import { isImageReference } from './imageReference.js';
 import { ensureImage } from './images.js';
+import { StartsUnderWay } from '../startsUnderWay.js';
 
 /**
  * How long a request to the daemon may go on once its call's signal has aborted, ms: time for
@@ -64,8 +65,7 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
   readonly buildsMayBeIncompatible: boolean;
   readonly #options: DockerProviderOptions<P>;
   readonly #events = new Subject<DockerEvent>();
-  /** Starts under way, so that a start issued twice at once makes one container too. */
-  readonly #starting = new Map<string, Promise<{ instanceId: string }>>();
+  readonly #starting = new StartsUnderWay<{ instanceId: string }>();
   #docker: Promise<Dockerode> | undefined;
 
   constructor(options: DockerProviderOptions<P>) {
@@ -88,18 +88,12 @@ export class DockerProvider<P = Record<string, unknown>> implements Provider<P> 
 
   startInstance(ctx: StartContext<P>): Promise<{ instanceId: string }> {
     ctx.signal.throwIfAborted();
-    const { instanceName } = ctx;
-    let starting = this.#starting.get(instanceName);
-    if (!starting) {
-      starting = this.#start(ctx).finally(() => this.#starting.delete(instanceName));
-      this.#starting.set(instanceName, starting);
-    }
-    return starting;
+    return this.#starting.join(ctx.instanceName, () => this.#start(ctx));
   }
 
   async stopInstance({ workerName, instanceName, instanceId, fast, signal }: StopContext) {
     // One name, one container: a start still making it finishes first.
-    await this.#starting.get(instanceName)?.catch(() => undefined);
+    await this.#starting.ended(instanceName);
     const docker = await this.#client();
     const container = docker.getContainer(instanceId ?? instanceName);
     const requests = lingering(signal, LINGER);

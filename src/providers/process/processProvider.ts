@@ -18,6 +18,7 @@ import {
   type ProcessProviderOptions
 } from './processProviderOptions.js';
 import { instanceKey, leaderRuns, leaderRunsWith, runningInstances } from './recordedProcesses.js';
+import { StartsUnderWay } from '../startsUnderWay.js';
 import { stopGroups } from './stopGroups.js';
 
 /** An instance this provider started or adopted, until its stop succeeded. */
@@ -66,8 +67,7 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
   readonly #options: ProcessProviderOptions<P>;
   readonly #records: InstanceRecords | undefined;
   readonly #instances = new Map<string, Entry>();
-  /** Starts under way, so that a start issued twice at once makes one process too. */
-  readonly #spawning = new Map<string, Promise<Entry>>();
+  readonly #starting = new StartsUnderWay<Entry>();
   readonly #events = new Subject<ProcessEvent>();
   /** This process's identity (null off Linux), once asked for. */
   #self: ProcessIdentity | null | undefined;
@@ -90,18 +90,12 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
     const { instanceName } = ctx;
     const known = this.#instances.get(instanceName);
     if (known && isUp(known)) return { instanceId: String(known.pid) };
-    let starting = this.#spawning.get(instanceName);
-    if (!starting) {
-      starting = this.#start(ctx, known === undefined).finally(() =>
-        this.#spawning.delete(instanceName)
-      );
-      this.#spawning.set(instanceName, starting);
-    }
+    const starting = this.#starting.join(instanceName, () => this.#start(ctx, known === undefined));
     return { instanceId: String((await starting).pid) };
   }
 
   async stopInstance({ instanceName, fast, signal }: StopContext): Promise<void> {
-    await this.#spawning.get(instanceName)?.catch(() => undefined);
+    await this.#starting.ended(instanceName);
     const entry = this.#instances.get(instanceName);
     // Not one of ours: an earlier orchestrator's, if a record says so.
     const record = entry?.record ?? (await this.#records?.read(instanceName));
@@ -246,7 +240,7 @@ export class ProcessProvider<P = Record<string, unknown>> implements Provider<P>
    */
   async #prune(record: InstanceRecord): Promise<void> {
     const { instanceName, writer } = record;
-    if (!this.#records || this.#instances.has(instanceName) || this.#spawning.has(instanceName)) {
+    if (!this.#records || this.#instances.has(instanceName) || this.#starting.has(instanceName)) {
       return;
     }
     if (!writer || isRunning(writer)) return;
