@@ -136,12 +136,9 @@ export class OrphanSweep {
   /** The orphans of one scope right now. */
   async #orphansOf(scope: Scope): Promise<Array<Omit<Mark, 'at'>>> {
     const { owner, provider } = scope;
-    const signal = this.#abort.signal;
     // Listed first, journal second: a start is recorded before its provider call, so an
     // instance of a live start that the listing shows is open in the journal read after it.
-    const listed = provider.listInstances
-      ? await provider.listInstances({ labels: { [LABELS.owner]: owner }, signal })
-      : [];
+    const listed = await this.#list(provider, owner);
     const open = new Set<string>();
     const gone: Array<{ journal: Journal; instance: JournalInstance }> = [];
     for (const journal of scope.journals) {
@@ -173,6 +170,25 @@ export class OrphanSweep {
       orphans.push({ scope, reason: 'workerGone', instance: listedInstance, journal });
     }
     return orphans;
+  }
+
+  /**
+   * What the provider lists of `owner`'s instances (none if it cannot list). A listing that
+   * hangs is cut off after an interval, when the next sweep would list again.
+   */
+  async #list(provider: Provider<never>, owner: string): Promise<ListedInstance[]> {
+    if (!provider.listInstances) return [];
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new Error('the listing took a whole sweep interval')),
+      this.#interval
+    );
+    try {
+      const signal = AbortSignal.any([this.#abort.signal, deadline.signal]);
+      return await provider.listInstances({ labels: { [LABELS.owner]: owner }, signal });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #stop(mark: Mark): Promise<void> {

@@ -195,4 +195,29 @@ describe('the orphan sweep', () => {
     expect(events.filter((e) => e.type === 'orphanFound')).toHaveLength(1);
     await fleet.shutdown();
   });
+
+  it('cuts off a listing that hangs after an interval, and lists again at the next', async () => {
+    const b = backend([listed('w', 7)]);
+    const list = b.provider.listInstances!;
+    let hang = true;
+    b.provider.listInstances = (query) =>
+      hang
+        ? new Promise((_, reject) =>
+            query.signal.addEventListener('abort', () => reject(query.signal.reason as Error))
+          )
+        : list(query);
+    const { fleet, events } = await fleetOn(b.provider, new MemoryJournal());
+    await vi.advanceTimersByTimeAsync(299_999);
+    expect(events.filter((e) => e.type === 'sweepFailed')).toEqual([]);
+    hang = false;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(events).toContainEqual({
+      type: 'sweepFailed',
+      owner: OWNER,
+      error: new Error('the listing took a whole sweep interval')
+    });
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(events.filter((e) => e.type === 'orphanFound')).toHaveLength(1);
+    await fleet.shutdown();
+  });
 });
