@@ -14,7 +14,7 @@
 import { statSync } from 'node:fs';
 import Docker from 'dockerode';
 import type { Observable } from 'rxjs';
-import { localAgentImage } from '../src/cli/agentImage.js';
+import { localAgentImage, removeLabelled } from '../src/cli/agentImage.js';
 import { createLatentWorker } from '../src/index.js';
 import { DockerProvider } from '../src/providers/docker/dockerProvider.js';
 import { ProcessProvider } from '../src/providers/process/processProvider.js';
@@ -47,18 +47,7 @@ try {
   skip(`no Docker daemon at ${where}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-/** Removes the containers and images this bench made (also those of an interrupted run). */
-async function removeBenchObjects(): Promise<void> {
-  const filters = { label: [BENCH_LABEL] };
-  for (const { Id } of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(Id).remove({ force: true, v: true });
-  }
-  for (const { Id } of await docker.listImages({ filters })) {
-    await docker.getImage(Id).remove({ force: true });
-  }
-}
-
-await removeBenchObjects(); // so that the image is built, not found
+await removeLabelled(docker, BENCH_LABEL); // so that the image is built, not found
 const [, agent] = AGENT_COMMAND as [string, string];
 statSync(agent); // the build's agent: `npm run build` first
 const buildBegan = performance.now();
@@ -139,7 +128,7 @@ try {
 } finally {
   for (const { shutdown } of variants) await shutdown();
   await hub.close();
-  await removeBenchObjects();
+  await removeLabelled(docker, BENCH_LABEL);
 }
 
 const stats = (values: number[]) => {

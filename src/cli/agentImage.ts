@@ -82,6 +82,24 @@ export async function localAgentImage(
   return image;
 }
 
+/**
+ * Removes every container, volume and image that carries `label` (the images of
+ * `localAgentImage` made with it, and what ran them): the clean-up of a run of tests or of a
+ * benchmark, also of an earlier one that was interrupted.
+ */
+export async function removeLabelled(docker: Dockerode, label: string): Promise<void> {
+  const filters = { label: [label] };
+  for (const { Id } of await docker.listContainers({ all: true, filters })) {
+    await docker.getContainer(Id).remove({ force: true, v: true });
+  }
+  for (const { Name } of (await docker.listVolumes({ filters })).Volumes ?? []) {
+    await docker.getVolume(Name).remove();
+  }
+  for (const { Id } of await docker.listImages({ filters })) {
+    await docker.getImage(Id).remove({ force: true });
+  }
+}
+
 /** The shared libraries `binary` loads, by absolute path, as `ldd` lists them. */
 function sharedLibraries(binary: string): string[] {
   const listing = execFileSync('ldd', [binary], { encoding: 'utf8' });

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { localAgentImage } from '../../src/cli/agentImage.js';
+import { localAgentImage, removeLabelled } from '../../src/cli/agentImage.js';
 import { builtAgent } from '../runtime/hub/builtAgent.js';
 
 /** The label on everything a test makes on a daemon, which the global teardown removes. */
@@ -42,18 +42,8 @@ export function agentImage(daemon: TestDaemon): Promise<string> {
 }
 
 /** Removes every container, volume and image carrying the test label from `daemon`. */
-export async function removeTestObjects(daemon: TestDaemon): Promise<void> {
-  const docker = client(daemon);
-  const filters = { label: [TEST_LABEL] };
-  for (const { Id } of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(Id).remove({ force: true, v: true });
-  }
-  for (const { Name } of (await docker.listVolumes({ filters })).Volumes ?? []) {
-    await docker.getVolume(Name).remove();
-  }
-  for (const { Id } of await docker.listImages({ filters })) {
-    await docker.getImage(Id).remove({ force: true });
-  }
+export function removeTestObjects(daemon: TestDaemon): Promise<void> {
+  return removeLabelled(client(daemon), TEST_LABEL);
 }
 
 /**
