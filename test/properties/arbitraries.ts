@@ -37,11 +37,13 @@ export const settingsArb: fc.Arbitrary<ModelSettings> = fc.record({
 });
 
 export const scriptArb = fc.record({
-  // Most starts succeed, so that runs get past the start; hangs are rare otherwise.
+  // Most starts succeed, so that runs get past the start; hangs, and refusals (after which
+  // Buildbot's own workers forgot to stop), would be rare otherwise.
   start: fc.array(
     fc.oneof(
       { arbitrary: fc.constant('started' as const), weight: 4 },
       { arbitrary: fc.constantFrom('hangs' as const, 'hangsForever' as const), weight: 1 },
+      { arbitrary: fc.constant('refused' as const), weight: 1 },
       { arbitrary: fc.constantFrom(...START_ANSWERS), weight: 4 }
     ),
     { minLength: 1, maxLength: 6 }
