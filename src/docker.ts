@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+export { connectDocker } from './providers/docker/dockerClient.js';
 export { DockerProvider } from './providers/docker/dockerProvider.js';
 export type {
   DockerEvent,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { map, merge, type Observable } from 'rxjs';
-import { DockerProvider } from '../docker.js';
+import { connectDocker, DockerProvider } from '../docker.js';
 import type { Provider, StartContext } from '../index.js';
 import { AGENT_COMMAND, ProcessProvider } from '../process.js';
 import { localAgentImage } from './agentImage.js';
@@ -138,21 +138,16 @@ function firstStartWith(
   };
 }
 
-/** A client of the daemon; dockerode, an optional peer dependency, is loaded only now. */
+/** A client of the daemon, or `DockerUnavailable` when dockerode (an optional peer) is missing. */
 async function connect(socketPath: string | undefined): Promise<Dockerode> {
-  let Docker: typeof Dockerode;
   try {
-    // A CommonJS module: its `module.exports` is the namespace's default.
-    ({ default: Docker } = (await import('dockerode')) as unknown as { default: typeof Dockerode });
+    return await connectDocker(socketPath);
   } catch (error) {
     throw new DockerUnavailable(
       '--provider docker needs the dockerode package: npm install dockerode@5',
-      {
-        cause: error
-      }
+      { cause: error }
     );
   }
-  return socketPath !== undefined ? new Docker({ socketPath }) : new Docker();
 }
 
 const PING_TIMEOUT = 10_000;

@@ -6,7 +6,7 @@ import { LatentWorkerCannotSubstantiate } from '../../errors.js';
  * dependency, loaded on the first call so that the entry can be imported (and its types used)
  * without it. A missing install is a bad request (every start would fail alike), in words.
  */
-export async function connectDocker(socketPath: string | undefined): Promise<Dockerode> {
+export async function connectDocker(socketPath?: string): Promise<Dockerode> {
   let Docker: typeof Dockerode;
   try {
     // A CommonJS module: its `module.exports` is the namespace's default, whatever the typings say.
