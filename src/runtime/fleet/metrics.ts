@@ -7,6 +7,12 @@ import type { SweepEvent } from './events.js';
 
 const SECONDS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1200];
 
+/**
+ * Series labelled by worker are kept for fleets up to this size: beyond it they would cost a
+ * Prometheus server more than the fleet-wide counts tell it.
+ */
+export const PER_WORKER_SERIES = 500;
+
 /** When a worker began substantiating, and whether that substantiation failed. */
 interface Substantiation {
   began: number;
@@ -15,8 +21,9 @@ interface Substantiation {
 
 /**
  * A fleet's Prometheus metrics, in a registry of its own (mount it, or merge it with others):
- * instances by state, provider starts and stops by outcome, substantiation failures by
- * reason, substantiation time, queue length and wait, and builds by result.
+ * instances by state, quarantined and paused workers, provider starts and stops by outcome,
+ * substantiation failures by reason, substantiation time, queue length and wait, builds by
+ * result, and (up to `PER_WORKER_SERIES` workers) each worker's state and failures.
  */
 export class FleetMetrics {
   readonly registry = new Registry();
@@ -50,6 +57,44 @@ export class FleetMetrics {
         for (const worker of workers) this.inc({ state: worker.status.state });
       }
     });
+    for (const availability of ['quarantined', 'paused'] as const) {
+      new Gauge({
+        name: `latent_workers_${availability}`,
+        help: `Workers that are ${availability}: no build can start on them`,
+        registers,
+        collect() {
+          this.set(workers.filter((worker) => worker.status.availability === availability).length);
+        }
+      });
+    }
+    if (workers.length <= PER_WORKER_SERIES) {
+      new Gauge({
+        name: 'latent_workers_worker_state',
+        help: `Each worker's instance state and availability (1 for the current pair; fleets of up to ${PER_WORKER_SERIES} workers)`,
+        labelNames: ['worker', 'state', 'availability'],
+        registers,
+        collect() {
+          this.reset();
+          for (const { status } of workers) {
+            this.set(
+              { worker: status.name, state: status.state, availability: status.availability },
+              1
+            );
+          }
+        }
+      });
+      new Gauge({
+        name: 'latent_workers_worker_consecutive_failures',
+        help: `Each worker's failed substantiations in a row (fleets of up to ${PER_WORKER_SERIES} workers)`,
+        labelNames: ['worker'],
+        registers,
+        collect() {
+          for (const { status } of workers) {
+            this.set({ worker: status.name }, status.consecutiveFailures);
+          }
+        }
+      });
+    }
     new Gauge({
       name: 'latent_workers_stops_overdue',
       help: 'Workers whose instance outlived stopTimeout while being taken down: it may still run',

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from 'prom-client';
+import { PER_WORKER_SERIES } from '../../../src/runtime/fleet/metrics.js';
 import { fleetHarness } from './support.js';
 
 beforeEach(() => vi.useFakeTimers());
@@ -80,6 +81,36 @@ describe('metrics', () => {
     await h.flush();
     text = await h.fleet.metrics.metrics();
     expect(sample(text, 'latent_workers_stops_overdue')).toBe(0);
+  });
+
+  it('counts quarantined and paused workers, and labels each worker of a small fleet', async () => {
+    const h = fleetHarness(['w1', 'w2', 'w3'], { provider: { autoStop: true } });
+    h.submit({ workerNames: ['w1'] });
+    await h.flush();
+    h.providers.w1!.completeStart(false); // refused: quarantined
+    h.workers[1]!.pause('maintenance');
+    await h.flush();
+    const text = await h.fleet.metrics.metrics();
+    expect(sample(text, 'latent_workers_quarantined')).toBe(1);
+    expect(sample(text, 'latent_workers_paused')).toBe(1);
+    const states = text.split('\n').filter((l) => l.startsWith('latent_workers_worker_state{'));
+    expect(states).toEqual([
+      expect.stringMatching(
+        /^latent_workers_worker_state\{worker="w1",state="\w+",availability="quarantined"\} 1$/
+      ),
+      'latent_workers_worker_state{worker="w2",state="idle",availability="paused"} 1',
+      'latent_workers_worker_state{worker="w3",state="idle",availability="available"} 1'
+    ]);
+    expect(sample(text, 'latent_workers_worker_consecutive_failures{worker="w1"}')).toBe(1);
+    expect(sample(text, 'latent_workers_worker_consecutive_failures{worker="w3"}')).toBe(0);
+  });
+
+  it(`keeps per-worker series out of fleets above ${PER_WORKER_SERIES} workers`, async () => {
+    const names = Array.from({ length: PER_WORKER_SERIES + 1 }, (_, i) => `w${i}`);
+    const text = await fleetHarness(names).fleet.metrics.metrics();
+    expect(text).not.toContain('worker=');
+    expect(sample(text, 'latent_workers_instances{state="idle"}')).toBe(PER_WORKER_SERIES + 1);
+    expect(sample(text, 'latent_workers_quarantined')).toBe(0);
   });
 
   it('uses a registry of its own, not the global one', async () => {
