@@ -13,7 +13,14 @@ import { OrphanSweep } from './orphanSweep.js';
 import { judgeBuild, judgeSubstantiation, reportedResult, toError } from './outcome.js';
 import { needsStart, WorkerPool, type Category, type WorkerEntry } from './pool.js';
 import { RequestQueue, type QueueNode } from './queue.js';
-import type { BuildHandle, BuildOutcome, BuildRequest, Fleet, FleetOptions } from './types.js';
+import type {
+  BuildHandle,
+  BuildOutcome,
+  BuildRequest,
+  Fleet,
+  FleetOptions,
+  QueuedRequest
+} from './types.js';
 import { resolveFleetOptions, resolveRequest } from './validate.js';
 
 /**
@@ -71,6 +78,22 @@ class FleetRuntime<P> implements Fleet<P> {
       });
       if (orphans.active) (this.#sweep = orphans).start();
     }
+  }
+
+  get queueLength(): number {
+    return this.#queue.size;
+  }
+
+  queued(limit = Infinity): QueuedRequest[] {
+    const waiting: QueuedRequest[] = [];
+    for (let node = this.#queue.first(); node && waiting.length < limit;) {
+      const { id, attempts, queuedAt, request } = node.value;
+      const entry: QueuedRequest = { id, attempts, queuedAt };
+      if (request.workerNames) entry.workerNames = [...request.workerNames];
+      waiting.push(entry);
+      node = this.#queue.after(node);
+    }
+    return waiting;
   }
 
   sweep(): Promise<void> {

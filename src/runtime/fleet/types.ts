@@ -41,6 +41,22 @@ export interface Fleet<P = Record<string, unknown>> {
   sweep(): Promise<void>;
   /** This fleet's Prometheus metrics (its own registry, not prom-client's global one). */
   readonly metrics: Registry;
+  /** Requests waiting for a worker. */
+  readonly queueLength: number;
+  /** The first `limit` waiting requests, in the order they will be served. @default all */
+  queued(limit?: number): QueuedRequest[];
+}
+
+/** A request waiting in the queue, for those who watch it. */
+export interface QueuedRequest {
+  /** Its `BuildHandle.id`. */
+  id: number;
+  /** Dispatches so far: 0 until its first, more after retries. */
+  attempts: number;
+  /** When it entered the queue, this time (ms since the epoch). */
+  queuedAt: number;
+  /** Its allowed workers; absent when any will do. */
+  workerNames?: readonly string[];
 }
 
 export interface BuildRequest<P = Record<string, unknown>> {
