@@ -86,6 +86,26 @@ export default tseslint.config(
     }
   },
   {
+    // The dashboard's page is a browser program, bundled with its layout engine: it takes
+    // only types from the library's server side.
+    files: ['src/page/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'The page runs in a browser.' },
+            {
+              group: ['**/runtime/**', '**/providers/**'],
+              allowTypeImports: true,
+              message: 'The page takes what the server sends (types only), not the server code.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
     // Outside the chart, code asks it through its tags (live, cancelling, stopOverdue) and
     // instanceStateOf/availabilityOf, not by the shape of its state value, which is its own.
     files: ['src/**'],

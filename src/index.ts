@@ -45,6 +45,13 @@ export {
   type WorkerSettings,
   type WorkerTag
 } from './machines/latentWorker/index.js';
+export {
+  activeStates,
+  toChartGraph,
+  type ChartGraph,
+  type ChartState,
+  type ChartTransition
+} from './machines/chartGraph.js';
 export { toMermaid } from './machines/mermaid.js';
 export type {
   CheckContext,
@@ -57,6 +64,18 @@ export type {
   StopContext
 } from './providers/provider.js';
 export { createLatentWorker, type LatentWorker } from './runtime/createLatentWorker.js';
+export {
+  createDashboard,
+  type Dashboard,
+  type DashboardOptions
+} from './runtime/dashboard/createDashboard.js';
+export type {
+  EventView,
+  FleetViewState,
+  FleetViewUpdate,
+  QueueView,
+  WorkerView
+} from './runtime/dashboard/fleetView.js';
 export type * from './runtime/events.js';
 export { createFleet } from './runtime/fleet/createFleet.js';
 export type * from './runtime/fleet/events.js';
@@ -66,7 +85,8 @@ export type {
   BuildRequest,
   Fleet,
   FleetOptions,
-  Lease
+  Lease,
+  QueuedRequest
 } from './runtime/fleet/types.js';
 export type { SweepOptions } from './runtime/fleet/orphanSweep.js';
 export { DEFAULT_OWNER, instanceName, LABELS } from './runtime/identity.js';

@@ -1,13 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync
+} from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
 
 /**
  * The package as npm would install it: its `package.json`, a tsc build in `dist/` (no type
- * check: `npm run typecheck` does that) and the single-file agent, made once per version of the sources, in `copies`
+ * check: `npm run typecheck` does that), the single-file agent and the dashboard's page, made once per version of the sources, in `copies`
  * folders under `node_modules/.cache` so that they resolve the project's dependencies: the same
  * package from two paths, as two copies in one dependency tree are. Returns each copy's folder.
  * Parallel test files may race to build; the first rename wins and the others reuse it.
@@ -29,6 +37,11 @@ export function builtPackage(copies = 1): string[] {
     execFileSync(
       process.execPath,
       [join(root, 'scripts/build-agent.js'), join(scratch, 'dist/agent/latent-agent.mjs')],
+      { cwd: root, stdio: 'inherit' }
+    );
+    execFileSync(
+      process.execPath,
+      [join(root, 'scripts/build-page.js'), join(scratch, 'dist/dashboard')],
       { cwd: root, stdio: 'inherit' }
     );
     cpSync(join(root, 'package.json'), join(scratch, 'package.json'));
@@ -56,10 +69,13 @@ function settle(scratch: string, path: string): void {
 function sourceHash(): string {
   const hash = createHash('sha256').update(readFileSync(join(root, 'package.json')));
   const walk = (path: string): void => {
-    if (path.endsWith('.ts')) hash.update(path).update(readFileSync(join(root, path)));
-    else for (const entry of readdirSync(join(root, path)).sort()) walk(`${path}/${entry}`);
+    if (statSync(join(root, path)).isDirectory()) {
+      for (const entry of readdirSync(join(root, path)).sort()) walk(`${path}/${entry}`);
+    } else hash.update(path).update(readFileSync(join(root, path)));
   };
   walk('src');
-  hash.update(readFileSync(join(root, 'scripts/build-agent.js')));
+  for (const script of ['build-agent.js', 'build-page.js']) {
+    hash.update(readFileSync(join(root, 'scripts', script)));
+  }
   return hash.digest('hex').slice(0, 16);
 }
