@@ -60,6 +60,7 @@ function sourceHash(): string {
     else for (const entry of readdirSync(join(root, path)).sort()) walk(`${path}/${entry}`);
   };
   walk('src');
+  walk('examples');
   hash.update(readFileSync(join(root, 'scripts/build-agent.js')));
   return hash.digest('hex').slice(0, 16);
 }
