@@ -70,6 +70,7 @@ function frame(state: DemoState, recent: readonly string[]): string[] {
   const now = Date.now();
   const done = state.finished;
   const filled = state.total === 0 ? BAR_WIDTH : Math.round((done / state.total) * BAR_WIDTH);
+  const cancelled = state.cancelled > 0 ? `, ${state.cancelled} cancelled` : '';
   const queue = state.waiting.map((id) => `#${id}`).join(' ') || '(empty)';
   const docker = state.instances === 'docker';
   return [
@@ -79,7 +80,7 @@ function frame(state: DemoState, recent: readonly string[]): string[] {
     ...state.rows.map((row) => `  ${workerLine(row, state, now)}`),
     '',
     `  queue   ${queue}`,
-    `  [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${state.total} finished`,
+    `  [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${state.total} finished${cancelled}`,
     '',
     ...recent.map((line) => `  ${line}`)
   ];
