@@ -15,7 +15,7 @@ import { JsonView, LogView, type DemoView, type Output } from './views.js';
 export interface CliIo {
   /** The user's arguments (without `node` and the script). */
   argv: readonly string[];
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
   stderr: Output;
   /** Ctrl-C: the fleet is shut down and every instance stopped. */
   signal?: AbortSignal;
