@@ -103,7 +103,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let stopped = await Promise.race([Promise.all(outcomes).then(() => false), interrupted]);
   // Let the idle timers stop the instances: the end of the story a new user should see.
   if (!stopped) stopped = await Promise.race([allIdle(workers).then(() => false), interrupted]);
-  if (stopped) view.notice('interrupted: shutting down, stopping every instance...', state);
+  if (stopped) {
+    const reason = typeof signal?.reason === 'string' ? ` (${signal.reason})` : '';
+    view.notice(`interrupted${reason}: shutting down, stopping every instance...`, state);
+  }
   await fleet.shutdown();
   await hub.close();
   await journal?.close();

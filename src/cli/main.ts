@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { InspectionObserver } from '../index.js';
 import { runDemo } from './demo.js';
@@ -17,7 +18,10 @@ export interface CliIo {
   argv: readonly string[];
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
   stderr: Output;
-  /** Ctrl-C: the fleet is shut down and every instance stopped. */
+  /**
+   * Ctrl-C: the fleet is shut down and every instance stopped. A signal's name as the reason
+   * (`'SIGTERM'`) makes the exit code 128 + its number, as a shell reports it; else 130.
+   */
   signal?: AbortSignal;
   /** The agent the workers start. @default the built `latent-agent` */
   agentCommand?: readonly string[];
@@ -25,7 +29,7 @@ export interface CliIo {
 
 /**
  * Exit codes: 0 every build passed, 1 some failed, 2 usage error, 3 no Docker to run on
- * (`--provider docker`), 130 interrupted.
+ * (`--provider docker`), 128 + n interrupted by signal n (130 for Ctrl-C).
  */
 export const ExitCode = {
   ok: 0,
@@ -41,7 +45,7 @@ Exit codes:
   1    some build failed
   2    usage error
   3    --provider docker: the Docker daemon cannot be reached (or no image can be built)
-  130  interrupted (Ctrl-C)`;
+  130  interrupted (Ctrl-C); 143 on SIGTERM, 141 when stdout is closed (| head)`;
 
 const integer = (min: number) => (value: string) => {
   const parsed = Number(value);
@@ -158,18 +162,25 @@ export async function runCli(io: CliIo): Promise<number> {
       instances,
       ...(inspection ? { inspect: inspection.inspect } : {})
     });
-    return exitCode(summary);
+    return exitCode(summary, io.signal);
   } finally {
     inspection?.close();
   }
 }
 
-function exitCode(summary: DemoSummary): number {
-  if (summary.interrupted) return ExitCode.interrupted;
+function exitCode(summary: DemoSummary, signal: AbortSignal | undefined): number {
+  if (summary.interrupted) return interruptedCode(signal?.reason);
   const bad = Object.keys(summary.results).some(
     (result) => !['success', 'warnings', 'skipped'].includes(result)
   );
   return bad ? ExitCode.buildFailures : ExitCode.ok;
+}
+
+/** 128 + the number of the signal named by the abort's reason, as a shell reports it. */
+function interruptedCode(reason: unknown): number {
+  const signal =
+    typeof reason === 'string' ? constants.signals[reason as NodeJS.Signals] : undefined;
+  return signal === undefined ? ExitCode.interrupted : 128 + signal;
 }
 
 /**
