@@ -14,11 +14,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // program that does not catch it. The writes after it fail without a word.
 process.stdout.on('error', () => interrupt.abort('SIGPIPE'));
 
-const code = await runCli({
+process.exitCode = await runCli({
   argv: process.argv.slice(2),
   stdout: process.stdout,
   stderr: process.stderr,
   signal: interrupt.signal
 });
-// Exit explicitly: the Stately inspector's reconnect timer would keep the process alive.
-process.exit(code);
