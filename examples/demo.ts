@@ -5,15 +5,18 @@
  */
 import { runCli } from '../src/cli/main.js';
 
-// First Ctrl-C: shut the fleet down cleanly. A second one falls back to Node's default.
+// Ctrl-C or SIGTERM: shut the fleet down cleanly. A second one falls back to Node's default.
 const interrupt = new AbortController();
-process.once('SIGINT', () => interrupt.abort());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => interrupt.abort(signal));
+}
+// A closed stdout (`| head`): nobody reads on, so stop everything, as a SIGPIPE would end a
+// program that does not catch it. The writes after it fail without a word.
+process.stdout.on('error', () => interrupt.abort('SIGPIPE'));
 
-const code = await runCli({
+process.exitCode = await runCli({
   argv: process.argv.slice(2),
   stdout: process.stdout,
   stderr: process.stderr,
   signal: interrupt.signal
 });
-// Exit explicitly: the Stately inspector's reconnect timer would keep the process alive.
-process.exit(code);

@@ -32,6 +32,11 @@ export interface DemoOptions {
   stateDir?: string;
   /** Aborting shuts the fleet down cleanly (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Once every build is done and every instance stopped, keep the workers up until `signal`
+   * aborts, which then is no interruption: for the inspector, which shows them meanwhile.
+   */
+  stayUntilAborted?: boolean;
   view: DemoView;
 }
 
@@ -103,7 +108,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let stopped = await Promise.race([Promise.all(outcomes).then(() => false), interrupted]);
   // Let the idle timers stop the instances: the end of the story a new user should see.
   if (!stopped) stopped = await Promise.race([allIdle(workers).then(() => false), interrupted]);
-  if (stopped) view.notice('interrupted: shutting down, stopping every instance...', state);
+  if (stopped) {
+    const reason = typeof signal?.reason === 'string' ? ` (${signal.reason})` : '';
+    view.notice(`interrupted${reason}: shutting down, stopping every instance...`, state);
+  } else if (options.stayUntilAborted && signal) {
+    view.notice('every build is done: the workers stay up for the inspector until Ctrl-C', state);
+    await interrupted;
+  }
   await fleet.shutdown();
   await hub.close();
   await journal?.close();

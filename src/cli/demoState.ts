@@ -28,6 +28,8 @@ export class DemoState {
   waiting: number[] = [];
   readonly results = new Map<BuildResult, number>();
   finished = 0;
+  /** Builds the shutdown cut short or never began (Ctrl-C): not finished, and not in `results`. */
+  cancelled = 0;
   starts = 0;
   stops = 0;
   /** Instances an earlier run left, which this one stopped or adopted (and then stopped). */
@@ -100,8 +102,12 @@ export class DemoState {
           if (row) row.idleSince = undefined;
         } else if (event.type === 'finished') {
           this.waiting = this.waiting.filter((id) => id !== event.id);
-          this.finished++;
-          this.results.set(event.result, (this.results.get(event.result) ?? 0) + 1);
+          // The fleet ends them 'retry' (for whoever runs the queue next): the demo has no next.
+          if (event.reason === 'shutdown') this.cancelled++;
+          else {
+            this.finished++;
+            this.results.set(event.result, (this.results.get(event.result) ?? 0) + 1);
+          }
         }
         // The worker of an ended attempt is free again (a retry re-dispatches it later).
         if (event.type === 'finished' || (event.type === 'queued' && event.reason === 'retry')) {

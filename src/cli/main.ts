@@ -1,6 +1,7 @@
+import { constants } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { InspectionObserver } from '../index.js';
 import { runDemo } from './demo.js';
+import { INSPECTOR_UI, InspectorUnavailable, openInspector, type Inspector } from './inspector.js';
 import { LiveView } from './liveView.js';
 import {
   dockerInstances,
@@ -8,16 +9,18 @@ import {
   processInstances,
   type DemoInstances
 } from './providers.js';
-import type { DemoSummary } from './summary.js';
 import { packageVersion } from '../version.js';
 import { JsonView, LogView, type DemoView, type Output } from './views.js';
 
 export interface CliIo {
   /** The user's arguments (without `node` and the script). */
   argv: readonly string[];
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
   stderr: Output;
-  /** Ctrl-C: the fleet is shut down and every instance stopped. */
+  /**
+   * Ctrl-C: the fleet is shut down and every instance stopped. A signal's name as the reason
+   * (`'SIGTERM'`) makes the exit code 128 + its number, as a shell reports it; else 130.
+   */
   signal?: AbortSignal;
   /** The agent the workers start. @default the built `latent-agent` */
   agentCommand?: readonly string[];
@@ -25,13 +28,15 @@ export interface CliIo {
 
 /**
  * Exit codes: 0 every build passed, 1 some failed, 2 usage error, 3 no Docker to run on
- * (`--provider docker`), 130 interrupted.
+ * (`--provider docker`), 4 no port for the inspector, 128 + n interrupted by signal n (130 for
+ * Ctrl-C).
  */
 export const ExitCode = {
   ok: 0,
   buildFailures: 1,
   usage: 2,
   noDocker: 3,
+  noInspector: 4,
   interrupted: 130
 } as const;
 
@@ -41,12 +46,21 @@ Exit codes:
   1    some build failed
   2    usage error
   3    --provider docker: the Docker daemon cannot be reached (or no image can be built)
-  130  interrupted (Ctrl-C)`;
+  4    --inspect: its port is taken (or not allowed)
+  130  interrupted (Ctrl-C); 143 on SIGTERM, 141 when stdout is closed (| head)`;
 
 const integer = (min: number) => (value: string) => {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < min) {
     throw new InvalidArgumentError(`expected a whole number >= ${min}`);
+  }
+  return parsed;
+};
+
+const port = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+    throw new InvalidArgumentError('expected a port, 0 to 65535');
   }
   return parsed;
 };
@@ -64,7 +78,8 @@ interface Flags {
   builds: number;
   idleTimeout: number;
   json?: boolean;
-  inspect?: boolean;
+  /** `true` for `--inspect` without a port. */
+  inspect?: true | number;
   stateDir?: string;
   provider: 'process' | 'docker';
   dockerSocket?: string;
@@ -108,7 +123,11 @@ export async function runCli(io: CliIo): Promise<number> {
       '--state-dir <dir>',
       'keep a journal here: after a crash, the next run first stops (or adopts) what the last one left running'
     )
-    .option('--inspect', 'stream every worker to the Stately inspector on http://localhost:8080')
+    .option(
+      '--inspect [port]',
+      `serve the Stately inspector on 127.0.0.1 (a free port unless given), until Ctrl-C; its UI is loaded from ${INSPECTOR_UI}`,
+      port
+    )
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({
@@ -126,6 +145,30 @@ export async function runCli(io: CliIo): Promise<number> {
     io.stderr.write('error: --docker-socket and --image go with --provider docker\n');
     return ExitCode.usage;
   }
+  let inspector: Inspector | undefined;
+  if (flags.inspect !== undefined) {
+    try {
+      inspector = await openInspector(flags.inspect === true ? 0 : flags.inspect);
+    } catch (error) {
+      if (!(error instanceof InspectorUnavailable)) throw error;
+      io.stderr.write(`error: ${error.message}\n`);
+      return ExitCode.noInspector;
+    }
+    io.stderr.write(
+      `Stately inspector: open ${inspector.url} in a browser. Its UI is loaded from ${INSPECTOR_UI}\n` +
+        '  and needs internet (offline, --ui shows the demo on a live page of its own).\n' +
+        '  The demo goes on serving it after the builds, until Ctrl-C.\n'
+    );
+  }
+  try {
+    return await run(io, flags, inspector);
+  } finally {
+    await inspector?.close();
+  }
+}
+
+/** The demo on the instances and into the view the flags choose; resolves with the exit code. */
+async function run(io: CliIo, flags: Flags, inspector: Inspector | undefined): Promise<number> {
   let instances: DemoInstances;
   try {
     instances =
@@ -146,50 +189,26 @@ export async function runCli(io: CliIo): Promise<number> {
     : io.stdout.isTTY
       ? new LiveView(io.stdout)
       : new LogView(io.stdout);
-  const inspection = flags.inspect ? await openInspector(io.stderr) : undefined;
-  try {
-    const summary = await runDemo({
-      workers: flags.workers,
-      builds: flags.builds,
-      idleTimeout: flags.idleTimeout * 1000,
-      view,
-      ...(io.signal ? { signal: io.signal } : {}),
-      ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
-      instances,
-      ...(inspection ? { inspect: inspection.inspect } : {})
-    });
-    return exitCode(summary);
-  } finally {
-    inspection?.close();
-  }
-}
-
-function exitCode(summary: DemoSummary): number {
-  if (summary.interrupted) return ExitCode.interrupted;
+  const summary = await runDemo({
+    workers: flags.workers,
+    builds: flags.builds,
+    idleTimeout: flags.idleTimeout * 1000,
+    view,
+    ...(io.signal ? { signal: io.signal } : {}),
+    ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+    instances,
+    ...(inspector ? { inspect: inspector.inspect, stayUntilAborted: true } : {})
+  });
+  if (summary.interrupted) return interruptedCode(io.signal?.reason);
   const bad = Object.keys(summary.results).some(
     (result) => !['success', 'warnings', 'skipped'].includes(result)
   );
   return bad ? ExitCode.buildFailures : ExitCode.ok;
 }
 
-/**
- * The Stately inspector: a local relay server and a WebSocket inspector feeding it. Loaded
- * only for `--inspect`; its reconnect timer outlives `stop()`, so the entry point exits
- * explicitly.
- */
-async function openInspector(
-  stderr: Output
-): Promise<{ inspect: InspectionObserver; close(): void }> {
-  const { createWebSocketInspector } = await import('@statelyai/inspect');
-  const { createInspectorServer } = await import('@statelyai/inspect/server');
-  const server = createInspectorServer({ port: 8080, autoOpen: false });
-  const inspector = createWebSocketInspector({ url: 'ws://localhost:8080' });
-  stderr.write('Stately inspector: open http://localhost:8080 in a browser\n');
-  return {
-    inspect: inspector.inspect,
-    close() {
-      inspector.stop();
-      server.stop();
-    }
-  };
+/** 128 + the number of the signal named by the abort's reason, as a shell reports it. */
+function interruptedCode(reason: unknown): number {
+  const signal =
+    typeof reason === 'string' ? constants.signals[reason as NodeJS.Signals] : undefined;
+  return signal === undefined ? ExitCode.interrupted : 128 + signal;
 }

@@ -52,6 +52,7 @@ export function narrate({ source, event }: DemoEvent): string | undefined {
             ? `build #${event.id} back in the queue: ${event.error?.message ?? 'retry'}`
             : undefined;
         case 'finished':
+          if (event.reason === 'shutdown') return `build #${event.id} cancelled by the shutdown`;
           return `build #${event.id} ${event.result}${event.worker ? ` on ${event.worker}` : ''}`;
         default:
           return undefined;

@@ -5,6 +5,8 @@ export interface DemoSummary {
   builds: number;
   /** Finished builds by result. */
   results: Record<string, number>;
+  /** Builds the shutdown cut short or never began (Ctrl-C). */
+  cancelled: number;
   /**
    * Provider starts and stops: once the fleet is shut down, every start and every leftover (an
    * earlier run's instance, stopped at recovery or adopted) has had its stop.
@@ -24,6 +26,7 @@ export function summarize(state: DemoState, interrupted: boolean): DemoSummary {
   return {
     builds: state.total,
     results: Object.fromEntries(state.results),
+    cancelled: state.cancelled,
     starts: state.starts,
     stops: state.stops,
     leftovers: state.leftovers,
@@ -50,9 +53,12 @@ export function formatSummary(summary: DemoSummary): string {
       String(count)
     ]),
     [
-      'builds total',
+      'builds finished',
       `${Object.values(summary.results).reduce((a, b) => a + b, 0)}/${summary.builds}`
     ],
+    ...(summary.cancelled > 0
+      ? [['builds cancelled', `${summary.cancelled} (by the shutdown)`] as [string, string]]
+      : []),
     ['instance starts / stops', startsAndStops(summary)],
     ['failed starts', String(summary.failedStarts)],
     ['quarantines', String(summary.quarantines)],

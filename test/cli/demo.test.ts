@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
@@ -97,7 +99,11 @@ describe('the npm start demo', () => {
     expect(summary.starts).toBe(summary.stops);
     expect(summary.pids.length).toBeGreaterThan(0);
     expect(summary.pids.filter(isAlive)).toEqual([]);
-    expect(summary.results.retry).toBeGreaterThan(0); // builds cut short end 'retry'
+    // The builds cut short or never run are cancelled: not 'retry', not finished.
+    expect(summary.cancelled).toBeGreaterThan(0);
+    expect(summary.results.retry).toBeUndefined();
+    const finished = Object.values(summary.results).reduce((a, b) => a + b, 0);
+    expect(finished + summary.cancelled).toBe(8);
   });
 
   it('redraws in place on a TTY and ends with the summary table', async () => {
@@ -142,5 +148,24 @@ describe('the npm start demo', () => {
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--workers <n>.*expected a whole number >= 1/);
     expect((await cli(['--fast'])).code).toBe(2);
+    const badPort = await cli(['--inspect', '65536']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toMatch(/--inspect \[port\].*expected a port, 0 to 65535/);
+  });
+
+  it('--inspect on a taken port: one line saying so, exit 4, nothing started', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stdout, stderr } = await cli(['--inspect', String(port), '--json']);
+      expect(code).toBe(4);
+      expect(stderr).toBe(
+        `error: the inspector cannot listen on 127.0.0.1:${port} (the port is taken): give another port (--inspect <port>), or none for a free one\n`
+      );
+      expect(stdout).toBe('');
+    } finally {
+      taken.close();
+    }
   });
 });

@@ -74,6 +74,7 @@ function sourceHash(): string {
     } else hash.update(path).update(readFileSync(join(root, path)));
   };
   walk('src');
+  walk('examples');
   for (const script of ['build-agent.js', 'build-page.js']) {
     hash.update(readFileSync(join(root, 'scripts', script)));
   }
