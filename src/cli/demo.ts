@@ -2,8 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { merge, map, type Observable, type Subscription } from 'rxjs';
 import {
+  createDashboard,
   createFleet,
   createLatentWorker,
+  type Dashboard,
   openJournal,
   type InspectionObserver,
   type Journal,
@@ -32,12 +34,19 @@ export interface DemoOptions {
   stateDir?: string;
   /** Aborting shuts the fleet down cleanly (Ctrl-C). */
   signal?: AbortSignal;
+  /** Serve the live page (`createDashboard`) on this loopback port (0: a free one); `opened` gets its URL. */
+  ui?: { port: number; opened(url: string): void };
   /**
    * Once every build is done and every instance stopped, keep the workers up until `signal`
-   * aborts, which then is no interruption: for the inspector, which shows them meanwhile.
+   * aborts, which then is no interruption: for the inspector or the live page, which show them.
    */
   stayUntilAborted?: boolean;
   view: DemoView;
+}
+
+/** `--ui`'s page could not be served (its port is taken, say). */
+export class UiUnavailable extends Error {
+  override name = 'UiUnavailable';
 }
 
 /** How long a failed start keeps a worker out, ms: long enough to watch it. */
@@ -85,6 +94,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   );
   for (const worker of workers) hub.add(worker);
   const fleet = createFleet<Props>({ workers });
+  let dashboard: Dashboard | undefined;
+  if (options.ui) {
+    try {
+      dashboard = await createDashboard({
+        fleet,
+        port: options.ui.port,
+        title: 'latent-workers demo'
+      });
+    } catch (error) {
+      // Nothing has started yet: take down what has been set up, then say why.
+      await fleet.shutdown();
+      await hub.close();
+      await journal?.close();
+      throw new UiUnavailable((error as Error).message, { cause: error });
+    }
+    options.ui.opened(dashboard.url);
+  }
   const tagged = <T>(source: DemoEvent['source'], events$: Observable<T>) =>
     events$.pipe(map((event) => ({ source, event }) as DemoEvent));
   const subscription: Subscription = merge(
@@ -112,10 +138,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const reason = typeof signal?.reason === 'string' ? ` (${signal.reason})` : '';
     view.notice(`interrupted${reason}: shutting down, stopping every instance...`, state);
   } else if (options.stayUntilAborted && signal) {
-    view.notice('every build is done: the workers stay up for the inspector until Ctrl-C', state);
+    view.notice('every build is done: the workers stay up until Ctrl-C', state);
     await interrupted;
   }
   await fleet.shutdown();
+  await dashboard?.close();
   await hub.close();
   await journal?.close();
   subscription.unsubscribe();

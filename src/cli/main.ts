@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runDemo } from './demo.js';
+import { runDemo, UiUnavailable } from './demo.js';
 import { INSPECTOR_UI, InspectorUnavailable, openInspector, type Inspector } from './inspector.js';
 import { LiveView } from './liveView.js';
 import {
@@ -28,7 +28,7 @@ export interface CliIo {
 
 /**
  * Exit codes: 0 every build passed, 1 some failed, 2 usage error, 3 no Docker to run on
- * (`--provider docker`), 4 no port for the inspector, 128 + n interrupted by signal n (130 for
+ * (`--provider docker`), 4 no port for the inspector or the live page, 128 + n interrupted by signal n (130 for
  * Ctrl-C).
  */
 export const ExitCode = {
@@ -36,7 +36,7 @@ export const ExitCode = {
   buildFailures: 1,
   usage: 2,
   noDocker: 3,
-  noInspector: 4,
+  noPort: 4,
   interrupted: 130
 } as const;
 
@@ -46,7 +46,7 @@ Exit codes:
   1    some build failed
   2    usage error
   3    --provider docker: the Docker daemon cannot be reached (or no image can be built)
-  4    --inspect: its port is taken (or not allowed)
+  4    --inspect or --ui: its port is taken (or not allowed)
   130  interrupted (Ctrl-C); 143 on SIGTERM, 141 when stdout is closed (| head)`;
 
 const integer = (min: number) => (value: string) => {
@@ -80,6 +80,8 @@ interface Flags {
   json?: boolean;
   /** `true` for `--inspect` without a port. */
   inspect?: true | number;
+  /** `true` for `--ui` without a port. */
+  ui?: true | number;
   stateDir?: string;
   provider: 'process' | 'docker';
   dockerSocket?: string;
@@ -128,6 +130,11 @@ export async function runCli(io: CliIo): Promise<number> {
       `serve the Stately inspector on 127.0.0.1 (a free port unless given), until Ctrl-C; its UI is loaded from ${INSPECTOR_UI}`,
       port
     )
+    .option(
+      '--ui [port]',
+      'serve a live page of the fleet on 127.0.0.1 (a free port unless given; no internet needed), until Ctrl-C',
+      port
+    )
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({
@@ -152,7 +159,7 @@ export async function runCli(io: CliIo): Promise<number> {
     } catch (error) {
       if (!(error instanceof InspectorUnavailable)) throw error;
       io.stderr.write(`error: ${error.message}\n`);
-      return ExitCode.noInspector;
+      return ExitCode.noPort;
     }
     io.stderr.write(
       `Stately inspector: open ${inspector.url} in a browser. Its UI is loaded from ${INSPECTOR_UI}\n` +
@@ -189,16 +196,37 @@ async function run(io: CliIo, flags: Flags, inspector: Inspector | undefined): P
     : io.stdout.isTTY
       ? new LiveView(io.stdout)
       : new LogView(io.stdout);
-  const summary = await runDemo({
-    workers: flags.workers,
-    builds: flags.builds,
-    idleTimeout: flags.idleTimeout * 1000,
-    view,
-    ...(io.signal ? { signal: io.signal } : {}),
-    ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
-    instances,
-    ...(inspector ? { inspect: inspector.inspect, stayUntilAborted: true } : {})
-  });
+  const ui = flags.ui === undefined ? undefined : flags.ui === true ? 0 : flags.ui;
+  let summary;
+  try {
+    summary = await runDemo({
+      workers: flags.workers,
+      builds: flags.builds,
+      idleTimeout: flags.idleTimeout * 1000,
+      view,
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+      instances,
+      ...(inspector ? { inspect: inspector.inspect } : {}),
+      ...(ui === undefined
+        ? {}
+        : {
+            ui: {
+              port: ui,
+              opened: (url: string) =>
+                void io.stderr.write(
+                  `Live page: open ${url} in a browser (served from here, no internet needed).\n` +
+                    '  The demo goes on serving it after the builds, until Ctrl-C.\n'
+                )
+            }
+          }),
+      stayUntilAborted: inspector !== undefined || ui !== undefined
+    });
+  } catch (error) {
+    if (!(error instanceof UiUnavailable)) throw error;
+    io.stderr.write(`error: the live page cannot be served: ${error.message}\n`);
+    return ExitCode.noPort;
+  }
   if (summary.interrupted) return interruptedCode(io.signal?.reason);
   const bad = Object.keys(summary.results).some(
     (result) => !['success', 'warnings', 'skipped'].includes(result)

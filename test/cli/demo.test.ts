@@ -19,7 +19,12 @@ interface Captured {
 /** Runs the demo's CLI in this process; `onLine` sees each stdout line as it is written. */
 async function cli(
   argv: string[],
-  options: { tty?: boolean; signal?: AbortSignal; onLine?: (line: string) => void } = {}
+  options: {
+    tty?: boolean;
+    signal?: AbortSignal;
+    onLine?: (line: string) => void;
+    onStderr?: (text: string) => void;
+  } = {}
 ): Promise<Captured> {
   let stdout = '';
   let stderr = '';
@@ -37,7 +42,13 @@ async function cli(
   const code = await runCli({
     argv,
     stdout: out,
-    stderr: { write: (text: string) => (stderr += text) },
+    stderr: {
+      write: (text: string) => {
+        stderr += text;
+        options.onStderr?.(text);
+        return true;
+      }
+    },
     agentCommand: builtAgent(),
     ...(options.signal ? { signal: options.signal } : {})
   });
@@ -151,6 +162,51 @@ describe('the npm start demo', () => {
     const badPort = await cli(['--inspect', '65536']);
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toMatch(/--inspect \[port\].*expected a port, 0 to 65535/);
+  });
+
+  it('--ui serves the live page of the fleet until Ctrl-C, then stops serving', async () => {
+    const interrupt = new AbortController();
+    let url: string | undefined;
+    const metrics: string[] = [];
+    const done = cli(
+      ['--ui', '--builds', '2', '--workers', '2', '--idle-timeout', '0.2', '--json'],
+      {
+        signal: interrupt.signal,
+        onLine: (line) => {
+          const event = JSON.parse(line) as JsonLine;
+          if (event.type !== 'notice' || !String(event.message).includes('stay up')) return;
+          // Every build done: the page still serves the fleet.
+          void fetch(`${url!}/metrics`)
+            .then((response) => response.text())
+            .then((text) => metrics.push(text))
+            .finally(() => interrupt.abort());
+        },
+        onStderr: (text) => {
+          url ??= /Live page: open (http:\/\/127\.0\.0\.1:\d+) /.exec(text)?.[1];
+        }
+      }
+    );
+    const { code, stderr } = await done;
+    expect(stderr).toContain('no internet needed');
+    expect(code).toBe(0);
+    expect(metrics[0]).toMatch(/^latent_workers_builds_total\{result="success"\} 2$/m);
+    expect(metrics[0]).toContain('latent_workers_worker_state{worker="w2"');
+    await expect(fetch(`${url!}/state`)).rejects.toThrow();
+  });
+
+  it('--ui on a taken port: one line saying so, exit 4', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stderr } = await cli(['--ui', String(port), '--json']);
+      expect(code).toBe(4);
+      expect(stderr).toBe(
+        `error: the live page cannot be served: createDashboard: 127.0.0.1:${port} is in use; pass another port, or 0 for a free one\n`
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('--inspect on a taken port: one line saying so, exit 4, nothing started', async () => {

@@ -59,7 +59,7 @@ it('serves the inspector on 127.0.0.1 only, streams the workers to it, and exits
   );
   await demo.line((line) => line.type === 'notice');
   expect(demo.lines.find((line) => line.type === 'notice')?.message).toMatch(
-    /stay up for the inspector until Ctrl-C/
+    /stay up until Ctrl-C/
   );
   expect(received[0]?.type).toBe('@xstate.actor');
   const actors = received.filter((event) => event.type === '@xstate.actor').map((e) => e.name);
