@@ -11,6 +11,7 @@ interface TransitionLike {
  * A Mermaid `stateDiagram-v2` of a machine: nested and parallel states, invoked actors, and
  * every transition that moves (targetless ones only run actions and are left out). No offline
  * visualiser exists for XState 5; Mermaid renders in GitHub, GitLab and most Markdown viewers.
+ * A state's Mermaid id is its path joined with `__` (the root: the machine's id).
  */
 export function toMermaid(machine: AnyStateMachine): string {
   const root = machine.root as unknown as AnyStateNode;
@@ -24,11 +25,14 @@ function writeState(node: AnyStateNode, depth: number, lines: string[], edges: s
   const pad = '  '.repeat(depth);
   const id = mermaidId(node);
   const children = Object.values(node.states) as AnyStateNode[];
-  lines.push(`${pad}state "${node.key}" as ${id}`);
+  const invokes = node.invoke.map((i) => `invoke ${typeof i.src === 'string' ? i.src : i.id}`);
+  // Mermaid 11 gives a group (composite) node a label only: its invokes go into the label.
+  const labelled = children.length > 0 && invokes.length > 0;
+  lines.push(
+    `${pad}state "${labelled ? `${node.key} (${invokes.join(', ')})` : node.key}" as ${id}`
+  );
   if (node.type === 'final') lines.push(`${pad}${id} --> [*]`);
-  for (const invoke of node.invoke) {
-    lines.push(`${pad}${id} : invoke ${typeof invoke.src === 'string' ? invoke.src : invoke.id}`);
-  }
+  if (!labelled) for (const invoke of invokes) lines.push(`${pad}${id} : ${invoke}`);
   if (children.length > 0) {
     lines.push(`${pad}state ${id} {`);
     children.forEach((child, index) => {
