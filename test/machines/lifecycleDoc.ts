@@ -1,6 +1,9 @@
 import type { AnyStateMachine } from 'xstate';
-import { toMermaid } from '../../src/index.js';
+import { toMermaid, type Provider } from '../../src/index.js';
+import { resolveOptions } from '../../src/runtime/options.js';
 import { stateNodes, transitionsOf } from './chart.js';
+import { API_CALLS, INVARIANTS } from './contract.js';
+import { actionDocs, delayDocs, guardDocs, type Member } from './docComments.js';
 
 type Node = ReturnType<typeof stateNodes>[number];
 
@@ -17,7 +20,11 @@ the timer \`d\` of the state. The property tests (\`test/properties\`), the grap
 (\`test/machines/graph.test.ts\`) and mutation testing check the machine against this contract.
 `;
 
-/** The Markdown specification of a statechart: states, events, transitions and a diagram. */
+/**
+ * The Markdown specification of the latent-worker statechart: its states, events, guards,
+ * actions, timers and transitions, the API calls that send its events, the invariants with
+ * their tests, and a diagram. Guards, actions and timers are described by their doc comments.
+ */
 export function lifecycleDoc(machine: AnyStateMachine): string {
   const nodes = stateNodes(machine).slice(1);
   const all = stateNodes(machine).flatMap((node) => transitionsOf(node));
@@ -53,6 +60,51 @@ export function lifecycleDoc(machine: AnyStateMachine): string {
         [...new Set(all.filter((t) => t.eventType === type).map((t) => name(t.source as Node)))]
           .map(code)
           .join(', ')
+      ])
+    ),
+    '## API calls\n',
+    'What each call of `LatentWorker` (and its creation) sends to the machine.\n',
+    table(
+      ['call', 'sends', 'note'],
+      API_CALLS.map((c) => [code(c.call), c.events.map(code).join(', '), c.note])
+    ),
+    '## Guards\n',
+    implementations(guardDocs(), (name) =>
+      all.filter((t) => guardNames(t.guard).includes(name)).map((t) => t.source as Node)
+    ),
+    '## Actions\n',
+    implementations(actionDocs(), (name) =>
+      stateNodes(machine).filter((node) =>
+        [...node.entry, ...node.exit, ...transitionsOf(node).flatMap((t) => t.actions)].some(
+          (action) => actionName(action) === name
+        )
+      )
+    ),
+    '## Timers\n',
+    'Delayed transitions of the states listed (leaving the state cancels them), with the code ' +
+      'that computes each delay from the settings, and its default.\n',
+    table(
+      ['timer', 'delay', 'default', 'armed in', 'description'],
+      [...delayDocs()].map(([name, { doc, code: delay }]) => [
+        code(name),
+        code(delay.replace(/^\(\{ context \}\) => /, '')),
+        duration(DEFAULTS[name as keyof typeof DEFAULTS]),
+        states(
+          all
+            .filter((t) => t.eventType.startsWith(`xstate.after.${name}.`))
+            .map((t) => t.source as Node)
+        ) || 'not a state: see its description',
+        doc ?? ''
+      ])
+    ),
+    '## Invariants\n',
+    'The invariants of the lifecycle contract, each with tests that check it ' +
+      '(the drift test checks that every one exists).\n',
+    table(
+      ['invariant', 'checked by'],
+      INVARIANTS.map((i) => [
+        `**${i.name}**: ${i.statement}`,
+        i.tests.map((t) => `${code(t.file)}: ${t.title}`).join('<br>')
       ])
     ),
     '## Transitions\n',
@@ -136,4 +188,50 @@ function actionName(action: unknown): string {
     return builtIn ? builtIn.replace(/^xstate\./, '') : action.name || 'inline';
   }
   return (action as { type?: string }).type ?? 'inline';
+}
+
+/** The settings a worker gets by default, so the timers table shows them. */
+const DEFAULTS = resolveOptions({
+  name: 'defaults',
+  provider: { startInstance: () => undefined, stopInstance: () => undefined } as Provider
+}).settings;
+
+/** One row per named implementation: its doc comment and the states that use it. */
+function implementations(members: Map<string, Member>, usedIn: (name: string) => Node[]): string {
+  return table(
+    ['name', 'description', 'used in'],
+    [...members].map(([name, { doc }]) => [code(name), doc ?? '', states(usedIn(name))])
+  );
+}
+
+function states(nodes: Node[]): string {
+  return [...new Set(nodes.map(name))].map(code).join(', ');
+}
+
+/** The named guards in a guard, also inside `not`/`and`/`or`. */
+function guardNames(guard: unknown): string[] {
+  if (!guard) return [];
+  if (typeof guard === 'string') return [guard];
+  if (typeof guard === 'function') {
+    return ((guard as { guards?: unknown[] }).guards ?? []).flatMap(guardNames);
+  }
+  return [(guard as { type: string }).type];
+}
+
+const UNITS: [string, number][] = [
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1000],
+  ['ms', 1]
+];
+
+function duration(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .map(([key, v]) => `${key} ${key === 'factor' ? String(v) : duration(v)}`)
+      .join(', ');
+  }
+  const ms = value as number;
+  const [unit, size] = UNITS.find(([, size]) => ms % size === 0 && ms >= size) ?? ['ms', 1];
+  return `${ms / size} ${unit}`;
 }

@@ -4,6 +4,15 @@ import type { Browser } from 'playwright-core';
 // mermaid.parse needs a DOM (DOMPurify), so Mermaid runs where it is meant to: in a page.
 const MERMAID = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
 
+// Browser globals, for the code that page.evaluate runs in the page (the project has no DOM lib).
+declare const DOMParser: new () => {
+  parseFromString(
+    text: string,
+    type: string
+  ): {
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
+};
 declare const mermaid: {
   initialize(config: Record<string, unknown>): void;
   parse(text: string): Promise<unknown>;
