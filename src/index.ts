@@ -46,6 +46,7 @@ export {
   type WorkerTag
 } from './machines/latentWorker/index.js';
 export { toMermaid } from './machines/mermaid.js';
+export { toStatelyJson } from './machines/stately.js';
 export type {
   CheckContext,
   CheckResult,
