@@ -53,6 +53,7 @@ export {
   type ChartTransition
 } from './machines/chartGraph.js';
 export { toMermaid } from './machines/mermaid.js';
+export { toStatelyJson } from './machines/stately.js';
 export type {
   CheckContext,
   CheckResult,

@@ -104,6 +104,7 @@ export const latentWorkerMachine = setup({
       enqueue.assign({ waiters: [event.waiter], props: event.props });
       if (context.settings.missingTimeout > 0) enqueue.raise(REQUEST_TIMED_OUT, REQUEST_DEADLINE);
     }),
+    /** The caller waits on the substantiation in progress. */
     joinRequest: assign({
       waiters: ({ context, event }) =>
         event.type === 'substantiate' ? [...context.waiters, event.waiter] : context.waiters
@@ -119,12 +120,15 @@ export const latentWorkerMachine = setup({
       enqueue.assign({ queued: { waiters: [event.waiter], props: event.props } });
       if (context.settings.missingTimeout > 0) enqueue.raise(REQUEST_TIMED_OUT, REQUEST_DEADLINE);
     }),
+    /** The request queued behind the stop becomes the one being substantiated. */
     promoteQueued: assign(({ context }) => ({
       waiters: context.queued?.waiters ?? [],
       props: context.queued?.props,
       queued: undefined
     })),
+    /** A new start: the next generation, so the instance gets a new identity and password. */
     nextGeneration: assign({ generation: ({ context }) => context.generation + 1 }),
+    /** One caller leaves (its signal aborted): it is rejected as cancelled, the rest wait on. */
     withdrawWaiter: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'withdraw') return;
       const leaving = [event.waiter];
@@ -142,6 +146,7 @@ export const latentWorkerMachine = setup({
         if (!waiters.length) enqueue.cancel(REQUEST_DEADLINE.id);
       }
     }),
+    /** Substantiated: every waiter gets `true`, and the request's deadline is cancelled. */
     resolveWaiters: enqueueActions(({ context, enqueue }) => {
       enqueue.emit({
         type: 'settle',
@@ -190,7 +195,9 @@ export const latentWorkerMachine = setup({
       enqueue.assign({ queued: undefined });
       enqueue.emit({ type: 'substantiationFailed', error });
     }),
+    /** Aborts the running start's signal. */
     abortStart: sendTo('start', { type: 'abort' }),
+    /** Aborts the running check's signal. */
     abortCheck: sendTo('check', { type: 'abort' }),
     /** The stop's deadline passed: abort its signal (when the stop is what runs) and say so. */
     reportStopTimedOut: enqueueActions(({ enqueue, check }) => {
@@ -217,9 +224,9 @@ export const latentWorkerMachine = setup({
       );
       enqueue.assign({ generation, leftovers });
     }),
-    /** Without knowing what an earlier process left running, starting anything would guess. */
+    /** Pauses the worker: without knowing what an earlier process left running, starting anything would guess. */
     journalUnreadable: raise({ type: 'pause', reason: 'the journal could not be read' }),
-    /** Recovery is done with the oldest leftover. */
+    /** Recovery is done with the oldest leftover: it is dropped from the list and reported. */
     leftoverDone: enqueueActions(({ context, enqueue }, params: { outcome: RecoveryOutcome }) => {
       const [leftover, ...rest] = context.leftovers;
       enqueue.assign({ leftovers: rest });
@@ -243,6 +250,7 @@ export const latentWorkerMachine = setup({
         queued: undefined
       });
     }),
+    /** The attach is this instance's connection; one it replaces is dropped. */
     acceptConnection: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'attach') return;
       const previous = context.connection;
@@ -252,6 +260,7 @@ export const latentWorkerMachine = setup({
       enqueue.assign({ connection: event.connection, connectedGeneration: context.generation });
       enqueue.emit({ type: 'attached', connection: event.connection });
     }),
+    /** The attach is turned away: its connection is disconnected and `attached()` throws. */
     rejectConnection: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'attach') return;
       const reason = context.shuttingDown
@@ -259,6 +268,7 @@ export const latentWorkerMachine = setup({
         : 'connection while not trying to substantiate';
       enqueue.emit({ type: 'connectionRejected', connection: event.connection, reason });
     }),
+    /** The connection went away (`detached()`): it is cleared, the state is kept. */
     forgetConnection: enqueueActions(({ context, enqueue }) => {
       if (!context.connection) return;
       enqueue.emit({ type: 'detached', connection: context.connection });
@@ -270,12 +280,13 @@ export const latentWorkerMachine = setup({
       enqueue.emit({ type: 'connectionDropped', connection: context.connection });
       enqueue.assign({ connection: undefined });
     }),
-    /** Fast wins: the stop is fast if any call before it asked for that. */
+    /** The stop will be fast if this `insubstantiate()` asks for it; fast wins over earlier calls. */
     setFast: enqueueActions(({ context, event, enqueue }) => {
       if (!context.fastStop && event.type === 'insubstantiate' && event.fast === true) {
         enqueue.assign({ fastStop: true });
       }
     }),
+    /** The stop ended: the instance's properties, id and fast flag are cleared. */
     forgetInstance: assign({ props: undefined, instanceId: undefined, fastStop: false }),
     /** No new substantiations from now on; the connection is dropped at once. */
     beginShutdown: enqueueActions(({ context, event, enqueue }) => {
@@ -285,8 +296,11 @@ export const latentWorkerMachine = setup({
       }
       enqueue.assign({ shuttingDown: true, fastStop: fast, connection: undefined });
     }),
+    /** One more build runs. */
     countBuildStarted: assign({ building: ({ context }) => context.building + 1 }),
+    /** One build fewer runs. */
     countBuildFinished: assign({ building: ({ context }) => Math.max(0, context.building - 1) }),
+    /** A failure while quarantined: counted toward pausing, the back-off unchanged. */
     countFailure: assign({ consecutiveFailures: ({ context }) => context.consecutiveFailures + 1 }),
     /** A failure while not quarantined: counted, and the next quarantine gets longer. */
     countFailureAndBackOff: assign(({ context }) => {
@@ -296,10 +310,12 @@ export const latentWorkerMachine = setup({
         nextQuarantine: Math.min(context.nextQuarantine * factor, max)
       };
     }),
+    /** A good build: the failure streak ends and the back-off starts again from `initial`. */
     resetFailures: assign(({ context }) => ({
       consecutiveFailures: 0,
       nextQuarantine: context.settings.quarantine.initial
     })),
+    /** A failure: quarantined for the current back-off, and the next one is `factor` times longer, up to `max`. */
     beginQuarantine: enqueueActions(({ context, enqueue }) => {
       const { factor, max } = context.settings.quarantine;
       const duration = context.nextQuarantine;
@@ -310,21 +326,24 @@ export const latentWorkerMachine = setup({
       });
       enqueue.emit({ type: 'quarantined', duration });
     }),
-    /** The `after` deadline did not survive a restart: give the instance a fresh one. */
+    /** Restored mid-substantiation: a fresh missingTimeout deadline, as the old timer did not survive. */
     armRestoredDeadline: enqueueActions(({ context, enqueue }) => {
       const delay = context.settings.missingTimeout;
       if (delay > 0) {
         enqueue.raise({ type: 'substantiation.timedOut' }, { id: RESTORED_DEADLINE, delay });
       }
     }),
+    /** Reports the quarantine again (it is served again in full after a restore). */
     reportQuarantine: emit(({ context }) => ({
       type: 'quarantined' as const,
       duration: context.quarantineDuration
     })),
+    /** Paused, with its reason (none for a manual `pause()`). */
     pause: enqueueActions(({ enqueue }, params: { reason: string | undefined }) => {
       enqueue.assign({ pauseReason: params.reason });
       enqueue.emit({ type: 'paused', reason: params.reason });
     }),
+    /** Leaves the pause or quarantine; the back-off is kept, the failure streak ends. */
     unpause: enqueueActions(({ enqueue }) => {
       // Back-off survives an unpause; the failure streak does not, or the next failure
       // would pause the worker again at once.
@@ -333,11 +352,20 @@ export const latentWorkerMachine = setup({
     })
   },
   delays: {
+    /** A request's deadline, from its `substantiate()` call (`REQUEST_DEADLINE`); 0: none. */
     missingTimeout: ({ context }) => context.settings.missingTimeout,
+    /** How long a takedown waits for the call it follows (a cancelled start or check, the stop). */
     stopTimeout: ({ context }) => context.settings.stopTimeout,
+    /** How often `checkInstance` polls the instance while it connects. */
     checkInstanceInterval: ({ context }) => context.settings.checkInstanceInterval,
+    /** Idle time before the stop; 0: at the last build's end; < 0: never (`stopsWhenIdle`). */
     buildWaitTimeout: ({ context }) => Math.max(0, context.settings.buildWaitTimeout),
+    /**
+     * min(initial · factor^n, max): n counts the quarantines, and the failures while paused,
+     * since the back-off was last reset (`beginQuarantine`, `countFailureAndBackOff`).
+     */
     quarantine: ({ context }) => context.quarantineDuration,
+    /** How long recovery waits for the agent of a leftover that was running, to adopt it. */
     adoptTimeout: ({ context }) => context.settings.adoptTimeout
   }
 }).createMachine({
