@@ -1,7 +1,9 @@
 import type { AnyStateMachine, StateNode } from 'xstate';
 
-type AnyStateNode = StateNode<never, never>;
-interface TransitionLike {
+/** A state node of any machine, as the exporters walk them. */
+export type AnyStateNode = StateNode<never, never>;
+/** What the exporters read of a transition. */
+export interface TransitionLike {
   eventType: string;
   target?: readonly AnyStateNode[] | undefined;
   guard?: unknown;

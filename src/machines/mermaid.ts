@@ -1,11 +1,5 @@
-import type { AnyStateMachine, StateNode } from 'xstate';
-
-type AnyStateNode = StateNode<never, never>;
-interface TransitionLike {
-  eventType: string;
-  target?: readonly AnyStateNode[] | undefined;
-  guard?: unknown;
-}
+import type { AnyStateMachine } from 'xstate';
+import { transitionLabel, type AnyStateNode, type TransitionLike } from './chartGraph.js';
 
 /**
  * A Mermaid `stateDiagram-v2` of a machine: nested and parallel states, invoked actors, and
@@ -47,36 +41,11 @@ function writeState(node: AnyStateNode, depth: number, lines: string[], edges: s
   const transitions = [...node.transitions.values()].flat() as TransitionLike[];
   for (const transition of [...transitions, ...((node.always ?? []) as TransitionLike[])]) {
     for (const target of transition.target ?? []) {
-      edges.push(`  ${id} --> ${mermaidId(target)} : ${label(transition)}`);
+      edges.push(`  ${id} --> ${mermaidId(target)} : ${transitionLabel(transition)}`);
     }
   }
 }
 
 function mermaidId(node: AnyStateNode): string {
   return node.path.length ? node.path.join('__') : node.machine.id;
-}
-
-function label(transition: TransitionLike): string {
-  const event = transition.eventType
-    .replace(/^xstate\.done\.actor\.(.+)$/, 'done($1)')
-    .replace(/^xstate\.error\.actor\.(.+)$/, 'error($1)')
-    .replace(/^xstate\.after\.([^.]+)\..*$/, 'after $1');
-  const guard = guardName(transition.guard);
-  return `${event || 'always'}${guard ? ` [${guard}]` : ''}`;
-}
-
-function guardName(guard: unknown): string | undefined {
-  if (!guard) return undefined;
-  if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') {
-    const { stateValue } = guard as { stateValue?: unknown };
-    return stateValue ? `in ${leafPath(stateValue)}` : guard.name;
-  }
-  return (guard as { type?: string }).type;
-}
-
-function leafPath(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? [];
-  return child === undefined ? String(key) : `${key}.${leafPath(child)}`;
 }
