@@ -25,6 +25,9 @@ export async function buildPage(outdir = 'dist/dashboard') {
     minify: true,
     // elkjs's bundle asks for web-worker only when run in a worker of its own; the page isn't.
     external: ['web-worker'],
+    banner: {
+      js: '/*! latent-workers dashboard page; includes elkjs (EPL-2.0), https://github.com/kieler/elkjs */'
+    },
     legalComments: 'linked',
     logLevel: 'warning'
   });

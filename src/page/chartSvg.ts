@@ -10,7 +10,7 @@ const STYLE = `
   .state text.name { font-weight: 600; }
   .state text.invoke { fill: #6e7781; font-size: 11px; }
   .state.active > rect { fill: #ddf4ff; stroke: #0969da; stroke-width: 2.5; }
-  .state.active.container > rect { fill: #ddf4ff; fill-opacity: 0.35; }
+  .state.active.container > rect { fill: #ffffff; fill-opacity: 0.6; }
   .edge path { fill: none; stroke: #8c959f; stroke-width: 1; }
   .edge text { fill: #57606a; font-size: 10px; }
   .state text.count { fill: #0969da; font-weight: 600; text-anchor: end; }

@@ -16,8 +16,11 @@ import { builtPackage } from '../support/builtPackage.js';
 
 const run = promisify(execFile);
 
-/** What only the demo needs: importing the library must not load it. */
-const DEMO_ONLY = ['commander', '@statelyai/inspect'];
+/**
+ * What only the demo, the page's bundle and the tests need: importing the library must not load
+ * it (the dashboard serves its page prebuilt, with elkjs inside).
+ */
+const DEMO_ONLY = ['commander', '@statelyai/inspect', 'elkjs', 'mermaid', 'playwright-core'];
 
 /** A resolve hook: appends the URL of every module the process resolves to `data.log`. */
 const RECORDER = `

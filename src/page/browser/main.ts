@@ -16,7 +16,10 @@ const page = {
   selected: undefined as string | undefined
 };
 const EVENTS_SHOWN = 100;
+/** The metrics are read again this often, and after a change once this long has passed. */
 const METRICS_EVERY = 2_000;
+const METRICS_AFTER_CHANGE = 500;
+let metricsReadAt = 0;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
     page.events = [...page.events, ...update.events].slice(-EVENTS_SHOWN);
     page.queue = update.queue;
     render();
+    if (Date.now() - metricsReadAt >= METRICS_AFTER_CHANGE) void refreshMetrics();
   });
   $('workers').addEventListener('click', (event) => {
     const row = (event.target as HTMLElement).closest('tr[data-worker]');
@@ -166,6 +170,7 @@ function renderEvents(): void {
 
 /** The fleet's own samples, without help lines and histogram buckets. */
 async function refreshMetrics(): Promise<void> {
+  metricsReadAt = Date.now();
   try {
     const text = await (await fetch('metrics')).text();
     $('metrics').textContent = text

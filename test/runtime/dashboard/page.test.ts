@@ -35,7 +35,13 @@ describe.skipIf(missing)(
       // w1's starts and stops complete when the test says; w3's stops at once.
       const providers = [{}, {}, { autoStop: true }].map((o) => new lw.ControllableProvider(o));
       const workers = providers.map((provider, i) => {
-        const worker = lw.createLatentWorker({ name: `w${i + 1}`, provider, buildWaitTimeout: 0 });
+        const worker = lw.createLatentWorker({
+          name: `w${i + 1}`,
+          provider,
+          buildWaitTimeout: 0,
+          // Long enough that w3 stays quarantined to the end of the test.
+          quarantine: { initial: 60_000 }
+        });
         provider.bind(worker);
         return worker;
       });
@@ -61,6 +67,34 @@ describe.skipIf(missing)(
         await highlighted(page, 'idle');
         await page.waitForSelector('#connection.live', WAIT);
 
+        // Availability: w2 paused, w3 quarantined after a refused start (its build waits).
+        workers[1]!.pause('maintenance');
+        const waiting = fleet.submit({ workerNames: ['w3'], run: async () => {} });
+        await page.waitForSelector(
+          '#workers tr[data-worker="w3"][data-state="substantiating"]',
+          WAIT
+        );
+        providers[2]!.completeStart(false);
+        await page.waitForSelector('#workers tr[data-worker="w2"] td.paused', WAIT);
+        const quarantine = await page.waitForSelector(
+          '#workers tr[data-worker="w3"] td.quarantined',
+          WAIT
+        );
+        expect(await quarantine.textContent()).toMatch(/^quarantined, (59|60) s left$/);
+        await page.waitForSelector('#queue li:has-text("build #1")', WAIT);
+
+        // Following another worker moves the highlight to its states, and back.
+        await page.click('#workers tr[data-worker="w3"]');
+        await page.waitForSelector(
+          '#chart g.state.active[data-state="availability.quarantined"]',
+          WAIT
+        );
+        await page.click('#workers tr[data-worker="w1"]');
+        await page.waitForSelector(
+          '#chart g.state.active[data-state="availability.available"]',
+          WAIT
+        );
+
         // w1 takes a build: substantiating until its start returns...
         let release!: () => void;
         const build = fleet.submit({
@@ -76,41 +110,15 @@ describe.skipIf(missing)(
         expect(row).toContain('building');
         expect(row).toContain(workers[0]!.instance!.instanceName);
         expect(row).toContain('attached');
+        mkdirSync(OUTPUT, { recursive: true });
+        await page.screenshot({ path: join(OUTPUT, 'page.png'), fullPage: true, timeout: 60_000 });
         // ...insubstantiating when the build is done (buildWaitTimeout 0), idle once stopped.
         release();
         await highlighted(page, 'insubstantiating');
         providers[0]!.completeStop();
         await highlighted(page, 'idle');
         expect((await build.outcome).result).toBe('success');
-        await page.waitForSelector('#events li:has-text("build #1 success")', WAIT);
-
-        // Availability: w2 paused, w3 quarantined after a refused start (its build waits).
-        workers[1]!.pause('maintenance');
-        const waiting = fleet.submit({ workerNames: ['w3'], run: async () => {} });
-        await page.waitForSelector(
-          '#workers tr[data-worker="w3"][data-state="substantiating"]',
-          WAIT
-        );
-        providers[2]!.completeStart(false);
-        await page.waitForSelector('#workers tr[data-worker="w2"] td.paused', WAIT);
-        const quarantine = await page.waitForSelector(
-          '#workers tr[data-worker="w3"] td.quarantined',
-          WAIT
-        );
-        expect(await quarantine.textContent()).toMatch(/^quarantined, (9|10) s left$/);
-        await page.waitForSelector('#queue li:has-text("build #2")', WAIT);
-
-        // Following another worker moves the highlight to its states.
-        await page.click('#workers tr[data-worker="w3"]');
-        await page.waitForSelector(
-          '#chart g.state.active[data-state="availability.quarantined"]',
-          WAIT
-        );
-        await page.click('#workers tr[data-worker="w1"]');
-        await page.waitForSelector(
-          '#chart g.state.active[data-state="availability.available"]',
-          WAIT
-        );
+        await page.waitForSelector('#events li:has-text("build #2 success")', WAIT);
 
         // /metrics, as Prometheus scrapes it, and as the page shows it.
         const metrics = await (await fetch(`${dashboard.url}/metrics`)).text();
@@ -122,8 +130,6 @@ describe.skipIf(missing)(
         );
         await page.waitForSelector('#metrics:has-text("latent_workers_paused 1")', WAIT);
 
-        mkdirSync(OUTPUT, { recursive: true });
-        await page.screenshot({ path: join(OUTPUT, 'page.png'), fullPage: true, timeout: 60_000 });
         if (process.env.UPDATE_DOCS) copyFileSync(join(OUTPUT, 'page.png'), README_SHOT);
         expect(errors).toEqual([]);
         waiting.cancel();
