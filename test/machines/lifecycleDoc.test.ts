@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, test, vi } from 'vitest';
 import {
   latentWorkerMachine,
@@ -11,19 +11,13 @@ import { stateNodes, transitionsOf } from './chart.js';
 import { API_CALLS, INVARIANTS } from './contract.js';
 import { actionDocs, delayDocs, guardDocs } from './docComments.js';
 import { lifecycleDoc } from './lifecycleDoc.js';
+import { expectGenerated } from './generatedFile.js';
 
 const DOC = new URL('../../docs/lifecycle.md', import.meta.url);
 const ROOT = new URL('../../', import.meta.url);
 
 test('docs/lifecycle.md is the specification of the machine as it is', () => {
-  const generated = lifecycleDoc(latentWorkerMachine);
-  // UPDATE_DOCS=1 rewrites the document (as fast-check's snapshots do); review the diff.
-  if (process.env.UPDATE_DOCS) writeFileSync(DOC, generated);
-  const written = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '(missing)';
-  expect(
-    written,
-    'docs/lifecycle.md is stale: run UPDATE_DOCS=1 npx vitest run test/machines/lifecycleDoc.test.ts'
-  ).toBe(generated);
+  expectGenerated(DOC, lifecycleDoc(latentWorkerMachine), 'test/machines/lifecycleDoc.test.ts');
 });
 
 describe('what docs/lifecycle.md says beside the machine', () => {

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, test } from 'vitest';
 import {
   cancel,
@@ -12,6 +11,7 @@ import {
 } from 'xstate';
 import { latentWorkerMachine, toStatelyJson } from '../../src/index.js';
 import { stateNodes, transitionsOf } from './chart.js';
+import { expectGenerated } from './generatedFile.js';
 
 const EXPORT = new URL('../../docs/lifecycle.stately.json', import.meta.url);
 
@@ -103,12 +103,9 @@ describe('toStatelyJson', () => {
 });
 
 test('docs/lifecycle.stately.json is the export of the machine as it is', () => {
-  const exported = toStatelyJson(latentWorkerMachine) + '\n';
-  // UPDATE_DOCS=1 rewrites it (as test/machines/lifecycleDoc.test.ts does); review the diff.
-  if (process.env.UPDATE_DOCS) writeFileSync(EXPORT, exported);
-  const written = existsSync(EXPORT) ? readFileSync(EXPORT, 'utf8') : '(missing)';
-  expect(
-    written,
-    'docs/lifecycle.stately.json is stale: run UPDATE_DOCS=1 npx vitest run test/machines/stately.test.ts'
-  ).toBe(exported);
+  expectGenerated(
+    EXPORT,
+    toStatelyJson(latentWorkerMachine) + '\n',
+    'test/machines/stately.test.ts'
+  );
 });
