@@ -95,6 +95,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   for (const worker of workers) hub.add(worker);
   const fleet = createFleet<Props>({ workers });
   let dashboard: Dashboard | undefined;
+  const takeDown = async () => {
+    await fleet.shutdown();
+    await dashboard?.close();
+    await hub.close();
+    await journal?.close();
+  };
   if (options.ui) {
     try {
       dashboard = await createDashboard({
@@ -104,9 +110,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       });
     } catch (error) {
       // Nothing has started yet: take down what has been set up, then say why.
-      await fleet.shutdown();
-      await hub.close();
-      await journal?.close();
+      await takeDown();
       throw new UiUnavailable((error as Error).message, { cause: error });
     }
     options.ui.opened(dashboard.url);
@@ -141,10 +145,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     view.notice('every build is done: the workers stay up until Ctrl-C', state);
     await interrupted;
   }
-  await fleet.shutdown();
-  await dashboard?.close();
-  await hub.close();
-  await journal?.close();
+  await takeDown();
   subscription.unsubscribe();
   const summary = summarize(state, stopped);
   view.end(summary, state);

@@ -9,8 +9,8 @@ const STYLE = `
   .state text { fill: #1f2328; }
   .state text.name { font-weight: 600; }
   .state text.invoke { fill: #6e7781; font-size: 11px; }
-  .state.active > rect { fill: #ddf4ff; stroke: #0969da; stroke-width: 2.5; }
-  .state.active.container > rect { fill: #ffffff; fill-opacity: 0.6; }
+  .state.active > rect { stroke: #0969da; stroke-width: 2.5; }
+  .state.active:not(.container) > rect { fill: #ddf4ff; }
   .edge path { fill: none; stroke: #8c959f; stroke-width: 1; }
   .edge text { fill: #57606a; font-size: 10px; }
   .state text.count { fill: #0969da; font-weight: 600; text-anchor: end; }

@@ -68,6 +68,7 @@ export function builtDemo(args: readonly string[], bound = 60_000) {
     lines,
     exited,
     stderr: () => stderr,
+    until,
     /** The first line `test` accepts, once it is printed. */
     line: (test: (line: Line) => boolean) => until(() => lines.find(test)),
     /** The first match of `pattern` in stderr, once it is printed. */

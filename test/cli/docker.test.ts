@@ -1,40 +1,23 @@
-import { spawn } from 'node:child_process';
 import { machine, type } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoSummary } from '../../src/cli/summary.js';
 import { DEMO_LABEL } from '../../src/cli/providers.js';
 import { isNotFound } from '../../src/providers/docker/dockerErrors.js';
 import { builtPackage } from '../support/builtPackage.js';
 import { client, testDaemons } from '../support/docker.js';
+import { builtDemo, killLeftovers } from './builtDemo.js';
 
 // `npm start -- --provider docker`: the built demo on containers of a real daemon, and the
 // message (and exit code) when there is no daemon.
 
-let pkg: string;
-beforeAll(() => void ([pkg] = builtPackage() as [string]), 120_000);
+beforeAll(() => void builtPackage(), 120_000);
+afterEach(killLeftovers);
 
-type Line = { source: string; type: string; [key: string]: unknown };
-
-/** Runs the built demo with JSON output; killed if it has not exited after `bound` ms. */
-function demo(args: string[], bound = 90_000) {
-  const child = spawn(process.execPath, [join(pkg, 'dist/examples/demo.js'), '--json', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), bound);
-  const lines: Line[] = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout }).on('line', (text) =>
-    lines.push(JSON.parse(text) as Line)
-  );
-  return new Promise<{ code: number | null; lines: Line[]; stderr: string }>((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, lines, stderr });
-    })
-  );
+/** Runs the built demo with JSON output to its end; killed if it has not exited after 90 s. */
+async function demo(args: string[]) {
+  const run = builtDemo(args, 90_000);
+  const { code } = await run.exited;
+  return { code, lines: run.lines, stderr: run.stderr() };
 }
 
 it('without a daemon: says what to do and exits 3, without a stack trace', async () => {

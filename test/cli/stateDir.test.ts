@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type * as LatentWorkers from '../../src/index.js';
 import { isAlive } from '../runtime/hub/processes.js';
 import { builtPackage } from '../support/builtPackage.js';
+import { builtDemo, killLeftovers, type Line } from './builtDemo.js';
 
 // `npm start -- --state-dir DIR`, killed with SIGKILL and run again: the second run stops (or
 // adopts) what the first left running before anything new starts, and says so.
@@ -14,28 +13,20 @@ import { builtPackage } from '../support/builtPackage.js';
 let pkg: string;
 const dir = mkdtempSync(join(tmpdir(), 'latent-demo-state-'));
 beforeAll(() => void ([pkg] = builtPackage() as [string]), 120_000);
+afterEach(killLeftovers);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Line = { source: string; type: string; [key: string]: unknown };
-
-/** Runs the built demo with JSON output; `stop` may SIGKILL it on any line. */
-function demo(args: string[], stop: (line: Line) => boolean = () => false) {
-  const child = spawn(
-    process.execPath,
-    [join(pkg, 'dist/examples/demo.js'), '--json', '--state-dir', dir, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] }
-  );
-  const lines: Line[] = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout }).on('line', (text) => {
-    const line = JSON.parse(text) as Line;
-    lines.push(line);
-    if (stop(line)) child.kill('SIGKILL');
-  });
-  return new Promise<{ code: number | null; lines: Line[]; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, lines, stderr }))
-  );
+/** Runs the built demo with JSON output to its end; SIGKILLed once `kill` holds of its lines. */
+async function demo(args: string[], kill: (lines: Line[]) => boolean = () => false) {
+  const run = builtDemo(['--state-dir', dir, ...args], 90_000);
+  void run
+    .until(() => kill(run.lines) || undefined)
+    .then(
+      () => run.child.kill('SIGKILL'),
+      () => {} // it exited by itself
+    );
+  const { code } = await run.exited;
+  return { code, lines: run.lines, stderr: run.stderr() };
 }
 
 const spawned = (lines: Line[]) =>
@@ -45,10 +36,9 @@ it(
   'a run after a SIGKILL stops the leftovers first, says so, and leaves nothing behind',
   { timeout: 90_000 },
   async () => {
-    let attached = 0;
     const crashed = await demo(
       ['--workers', '2', '--builds', '20', '--idle-timeout', '10'],
-      (line) => (line.source === 'worker' && line.type === 'attached' ? ++attached === 2 : false)
+      (lines) => lines.filter((l) => l.source === 'worker' && l.type === 'attached').length >= 2
     );
     expect(crashed.code).toBe(null); // killed
     const leftovers = spawned(crashed.lines);

@@ -1,4 +1,5 @@
 import type { AnyStateMachine, StateNode, TransitionDefinition } from 'xstate';
+import { activeStates } from '../../src/index.js';
 
 type AnyStateNode = StateNode<never, never>;
 type AnyTransition = TransitionDefinition<never, never>;
@@ -28,16 +29,7 @@ export function transitionKey(transition: AnyTransition): string {
   return `${source.id} ${always ? 'always' : transition.eventType} #${branch}`;
 }
 
-/** The ids of the state nodes a state value is in, ancestors included. */
+/** The ids of the state nodes a state value is in, ancestors included (the root first). */
 export function activeNodeIds(machineId: string, value: unknown): string[] {
-  const ids = [machineId];
-  const walk = (prefix: string, v: unknown) => {
-    if (typeof v === 'string') return void ids.push(`${prefix}.${v}`);
-    for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
-      ids.push(`${prefix}.${key}`);
-      walk(`${prefix}.${key}`, child);
-    }
-  };
-  walk(machineId, value);
-  return ids;
+  return [machineId, ...activeStates(value).map((id) => `${machineId}.${id}`)];
 }
