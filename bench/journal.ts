@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLatentWorker, openJournal, type Journal } from '../src/index.js';
-import { cyclesPerSecond, instant } from './engine.js';
+import { cycleOf, cyclesPerSecond, instant } from './engine.js';
 
 const cycles = Number(process.env.BENCH_JOURNAL_CYCLES ?? 5_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -28,7 +28,7 @@ async function measure(journal: Journal | undefined, round: number) {
     });
   });
   const cpu = process.cpuUsage();
-  const perSecond = await cyclesPerSecond(() => worker, cycles);
+  const perSecond = await cyclesPerSecond(cycleOf(worker), cycles);
   const { user, system } = process.cpuUsage(cpu);
   return { perSecond, cpuPerCycle: (user + system) / cycles };
 }
