@@ -98,10 +98,17 @@ export const latentWorkerMachine = setup({
         enqueue.emit({ type: 'settle', waiters: [event.waiter], outcome });
       }
     }),
-    /** A request opens a substantiation; its deadline runs from this call. */
+    /**
+     * A request opens a substantiation, and its start is the next generation (a new identity
+     * and password); its deadline runs from this call.
+     */
     takeRequest: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'substantiate') return;
-      enqueue.assign({ waiters: [event.waiter], props: event.props });
+      enqueue.assign({
+        waiters: [event.waiter],
+        props: event.props,
+        generation: context.generation + 1
+      });
       if (context.settings.missingTimeout > 0) enqueue.raise(REQUEST_TIMED_OUT, REQUEST_DEADLINE);
     }),
     /** The caller waits on the substantiation in progress. */
@@ -120,14 +127,13 @@ export const latentWorkerMachine = setup({
       enqueue.assign({ queued: { waiters: [event.waiter], props: event.props } });
       if (context.settings.missingTimeout > 0) enqueue.raise(REQUEST_TIMED_OUT, REQUEST_DEADLINE);
     }),
-    /** The request queued behind the stop becomes the one being substantiated. */
+    /** The request queued behind the stop becomes the one being substantiated: the next generation. */
     promoteQueued: assign(({ context }) => ({
       waiters: context.queued?.waiters ?? [],
       props: context.queued?.props,
-      queued: undefined
+      queued: undefined,
+      generation: context.generation + 1
     })),
-    /** A new start: the next generation, so the instance gets a new identity and password. */
-    nextGeneration: assign({ generation: ({ context }) => context.generation + 1 }),
     /** One caller leaves (its signal aborted): it is rejected as cancelled, the rest wait on. */
     withdrawWaiter: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'withdraw') return;
@@ -286,8 +292,13 @@ export const latentWorkerMachine = setup({
         enqueue.assign({ fastStop: true });
       }
     }),
-    /** The stop ended: the instance's properties, id and fast flag are cleared. */
-    forgetInstance: assign({ props: undefined, instanceId: undefined, fastStop: false }),
+    /** The stop ended: the instance's properties, id and fast flag are cleared (if set). */
+    forgetInstance: enqueueActions(({ context, enqueue }) => {
+      const { props, instanceId, fastStop } = context;
+      if (props !== undefined || instanceId !== undefined || fastStop) {
+        enqueue.assign({ props: undefined, instanceId: undefined, fastStop: false });
+      }
+    }),
     /** No new substantiations from now on; the connection is dropped at once. */
     beginShutdown: enqueueActions(({ context, event, enqueue }) => {
       const fast = context.fastStop || (event.type === 'shutdown' && event.fast === true);
@@ -507,7 +518,6 @@ export const latentWorkerMachine = setup({
           states: {
             starting: {
               description: 'startInstance is running: the one provider call in flight.',
-              entry: 'nextGeneration',
               invoke: {
                 id: 'start',
                 src: 'startInstance',
