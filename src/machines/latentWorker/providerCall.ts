@@ -39,12 +39,20 @@ export type ProviderCallCreator<TOutput, TInput> = (args: {
 }) => PromiseLike<TOutput> | TOutput;
 
 /**
- * The call's abort signal, made on first read: an AbortController costs more than a whole
- * instant provider call, and most stops and many starts never look at their signal.
+ * What the creator is called with. Its abort signal is made on first read: an AbortController
+ * costs more than a whole instant provider call, and most stops and many starts never look at
+ * their signal.
  */
-class LazySignal {
+class ProviderCall<TInput> {
+  readonly input: TInput;
+  readonly system: AnyActorSystem;
   #controller: AbortController | undefined;
   #aborted = false;
+
+  constructor(input: TInput, system: AnyActorSystem) {
+    this.input = input;
+    this.system = system;
+  }
 
   get signal(): AbortSignal {
     this.#controller ??= new AbortController();
@@ -58,7 +66,7 @@ class LazySignal {
   }
 }
 
-const signals = new WeakMap<object, LazySignal>();
+const calls = new WeakMap<object, ProviderCall<unknown>>();
 
 /**
  * Like XState's `fromPromise`, with the one difference the pairing invariant needs: an
@@ -75,35 +83,25 @@ export function fromProviderCall<TOutput, TInput>(
       if (snapshot.status !== 'active') return snapshot;
       switch (event.type) {
         case 'abort':
-          signals.get(self)?.abort();
+          calls.get(self)?.abort();
           return snapshot;
         case 'providerCall.resolve':
           return { ...snapshot, status: 'done', output: event.output as TOutput, input: undefined };
         case 'providerCall.reject':
           return { ...snapshot, status: 'error', error: event.error, input: undefined };
         case 'xstate.stop':
-          signals.get(self)?.abort();
+          calls.get(self)?.abort();
           return { ...snapshot, status: 'stopped', input: undefined };
       }
     },
     start: (snapshot, { self, system }) => {
       if (snapshot.status !== 'active') return;
-      const lazy = new LazySignal();
-      signals.set(self, lazy);
+      const call = new ProviderCall(snapshot.input as TInput, system);
+      calls.set(self, call);
       const settle = (event: ProviderCallEvent) => {
         if (self.getSnapshot().status === 'active') self.send(event);
       };
-      new Promise<TOutput>((resolve) =>
-        resolve(
-          creator({
-            input: snapshot.input as TInput,
-            get signal() {
-              return lazy.signal;
-            },
-            system
-          })
-        )
-      ).then(
+      new Promise<TOutput>((resolve) => resolve(creator(call))).then(
         (output) => settle({ type: 'providerCall.resolve', output }),
         (error: unknown) => settle({ type: 'providerCall.reject', error })
       );
