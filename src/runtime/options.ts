@@ -208,10 +208,29 @@ export function resolveOptions<P>(options: LatentWorkerOptions<P>): ResolvedOpti
     name,
     owner,
     provider,
-    settings,
+    settings: shared(settings),
     inspect: options.inspect,
     clock: options.clock,
     snapshot: options.snapshot,
     journal
   };
+}
+
+/** The settings resolved last: workers made alike, as a fleet's are, share one frozen object. */
+let lastSettings: WorkerSettings | undefined;
+
+function shared(settings: WorkerSettings): WorkerSettings {
+  if (lastSettings && equalSettings(lastSettings, settings)) return lastSettings;
+  Object.freeze(settings.quarantine);
+  return (lastSettings = Object.freeze(settings));
+}
+
+function equalSettings(a: WorkerSettings, b: WorkerSettings): boolean {
+  return (Object.keys(a) as (keyof WorkerSettings)[]).every((key) =>
+    key === 'quarantine'
+      ? a.quarantine.initial === b.quarantine.initial &&
+        a.quarantine.factor === b.quarantine.factor &&
+        a.quarantine.max === b.quarantine.max
+      : a[key] === b[key]
+  );
 }
