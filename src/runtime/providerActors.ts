@@ -8,12 +8,14 @@ import {
 } from '../machines/latentWorker/machine.js';
 import { fromProviderCall } from '../machines/latentWorker/providerCall.js';
 import type { Recovery } from '../machines/latentWorker/types.js';
-import type { CheckResult, Provider } from '../providers/provider.js';
-import type { Credentials } from './credentials.js';
+import type { CheckResult, InstanceRef } from '../providers/provider.js';
+import { Credentials } from './credentials.js';
+import type { EventSink } from './eventSink.js';
 import type { ProviderEvent, WorkerEvent } from './events.js';
-import type { InstanceIdentity } from './identity.js';
-import type { Journal, JournalRecord } from './journal/journal.js';
+import { InstanceIdentity } from './identity.js';
+import type { JournalRecord } from './journal/journal.js';
 import { instancesInUse } from './instancesInUse.js';
+import type { ResolvedOptions } from './options.js';
 
 /** A provider call's abort signal, read lazily (see `fromProviderCall`). */
 interface Call {
@@ -21,12 +23,23 @@ interface Call {
 }
 
 type ActorSystem = AnyActorRef['system'];
-const ports = new WeakMap<ActorSystem, ProviderPort<never>>();
+
+/** A worker's runtime: it makes the worker's port on first use, not for every idle worker. */
+export interface PortHolder {
+  readonly providerPort: ProviderPort<never>;
+}
+
+const holders = new WeakMap<ActorSystem, PortHolder>();
+
+/** Routes the provider calls of the worker actor owning `system` to `holder`'s port. */
+export function bindProvider(system: ActorSystem, holder: PortHolder): void {
+  holders.set(system, holder);
+}
 
 const portOf = (system: ActorSystem): ProviderPort<never> => {
-  const port = ports.get(system);
-  if (!port) throw new Error('latent-workers: no provider is bound to this worker actor');
-  return port;
+  const holder = holders.get(system);
+  if (!holder) throw new Error('latent-workers: no provider is bound to this worker actor');
+  return holder.providerPort;
 };
 
 /**
@@ -50,47 +63,44 @@ export const providedWorkerMachine = latentWorkerMachine.provide({
   }
 });
 
-/** What one worker's calls go through. */
-export interface Binding<P> {
-  worker: string;
-  owner: string;
-  provider: Provider<P>;
-  identity: InstanceIdentity;
-  credentials: Credentials;
-  journal: Journal | undefined;
-  /** Where the port's `provider` and `journalFailed` events go. */
-  emit: (event: WorkerEvent) => void;
-}
-
-/** Routes the calls of the worker actor owning `system` to its provider (see `ProviderPort`). */
-export function bindProvider<P>(system: ActorSystem, binding: Binding<P>): void {
-  ports.set(system, new ProviderPort(binding) as ProviderPort<never>);
-}
-
 /**
  * One worker's provider, as its machine's actors call it: each call gets the instance's
  * identity and is reported, and is recorded in the journal when there is one (a start's record
  * is durable before the provider is called, a stop's record is closed only once the provider's
  * stop returned). A class, so that a hundred thousand workers share its methods.
  */
-class ProviderPort<P> {
-  readonly #binding: Binding<P>;
+export class ProviderPort<P> {
+  /** Who each instance of the worker is. */
+  readonly identity: InstanceIdentity;
+  /** The password of the worker's live instance. */
+  readonly credentials: Credentials;
+  readonly #options: ResolvedOptions<P>;
+  /** Where the port's `provider` and `journalFailed` events go. */
+  readonly #events: EventSink<WorkerEvent>;
 
-  constructor(binding: Binding<P>) {
-    this.#binding = binding;
+  constructor(options: ResolvedOptions<P>, events: EventSink<WorkerEvent>) {
+    const { owner, name, journal } = options;
+    const identity = (this.identity = new InstanceIdentity(owner, name));
+    this.credentials = new Credentials(
+      journal && ((generation) => journal.password(identity.nameOf(generation)))
+    );
+    this.#options = options;
+    this.#events = events;
   }
 
-  async start(input: StartInput, call: Call): Promise<unknown> {
-    const { owner, provider, identity, credentials, journal } = this.#binding;
-    const ref = identity.of(input.generation, undefined);
-    const { instanceName } = ref;
-    instancesInUse.add(owner, instanceName);
-    if (journal) {
-      const at = Date.now();
-      await this.#record({ type: 'starting', owner, instance: ref, props: input.props, at }, true);
-    }
+  start(input: StartInput, call: Call): PromiseLike<unknown> | unknown {
+    const ref = this.identity.of(input.generation, undefined);
+    instancesInUse.add(this.#options.owner, ref.instanceName);
+    return this.#options.journal
+      ? this.#startRecorded(ref, input, call)
+      : this.#startInstance(ref, input, call);
+  }
+
+  #startInstance(ref: InstanceRef, input: StartInput, call: Call): PromiseLike<unknown> | unknown {
+    const { provider } = this.#options;
+    const credentials = this.credentials;
     let password: string | undefined;
-    const output = await this.#track(
+    return this.#track(
       'start',
       () =>
         provider.startInstance({
@@ -107,19 +117,27 @@ class ProviderPort<P> {
         }),
       (result) => classifyStartResult(result) === 'started'
     );
-    if (journal) {
-      const instanceId = (output as { instanceId?: unknown } | undefined)?.instanceId;
-      const change: JournalRecord = { type: 'started', owner, instanceName, at: Date.now() };
-      if (typeof instanceId === 'string') change.instanceId = instanceId;
-      // Unrecorded, the instance would be stopped by the next recovery only as `starting`:
-      // stop it now instead (the machine pairs this failed start with its stop).
-      await this.#record(change, true);
-    }
+  }
+
+  /** A start with a journal: recorded durably before the provider is called, and after. */
+  async #startRecorded(ref: InstanceRef, input: StartInput, call: Call): Promise<unknown> {
+    const { owner } = this.#options;
+    const { instanceName } = ref;
+    const at = Date.now();
+    await this.#record({ type: 'starting', owner, instance: ref, props: input.props, at }, true);
+    const output = await this.#startInstance(ref, input, call);
+    const instanceId = (output as { instanceId?: unknown } | undefined)?.instanceId;
+    const change: JournalRecord = { type: 'started', owner, instanceName, at: Date.now() };
+    if (typeof instanceId === 'string') change.instanceId = instanceId;
+    // Unrecorded, the instance would be stopped by the next recovery only as `starting`:
+    // stop it now instead (the machine pairs this failed start with its stop).
+    await this.#record(change, true);
     return output;
   }
 
   async stop(input: StopInput, call: Call): Promise<void> {
-    const { owner, provider, identity, credentials, journal } = this.#binding;
+    const { owner, provider, journal } = this.#options;
+    const identity = this.identity;
     const ref = identity.of(input.generation, input.instanceId);
     const { instanceName } = ref;
     // Never worse than not stopping: a stop whose record failed is issued all the same.
@@ -138,20 +156,20 @@ class ProviderPort<P> {
         () => true
       );
     } finally {
-      credentials.revoke(input.generation);
+      this.credentials.revoke(input.generation);
       instancesInUse.delete(owner, instanceName);
     }
     // A stop that threw stays open in the journal: the next recovery stops it again.
     if (journal) await this.#record({ type: 'stopped', owner, instanceName, at: Date.now() });
   }
 
-  check(input: CheckInput, call: Call): Promise<CheckResult> {
-    const { provider, identity } = this.#binding;
+  check(input: CheckInput, call: Call): PromiseLike<CheckResult> | CheckResult {
+    const { provider } = this.#options;
     return this.#track(
       'check',
       () =>
         provider.checkInstance?.({
-          ...identity.of(input.generation, input.instanceId),
+          ...this.identity.of(input.generation, input.instanceId),
           get signal() {
             return call.signal;
           }
@@ -161,7 +179,9 @@ class ProviderPort<P> {
   }
 
   async recover(): Promise<Recovery> {
-    const { owner, identity, credentials, journal, emit, worker } = this.#binding;
+    const { owner, journal, name: worker } = this.#options;
+    const identity = this.identity;
+    const credentials = this.credentials;
     if (!journal) return { lastGeneration: 0, leftovers: [] };
     const query = { owner, workerName: identity.workerName };
     try {
@@ -184,35 +204,49 @@ class ProviderPort<P> {
       if (newest?.started) credentials.issue(newest.generation);
       return { lastGeneration, leftovers };
     } catch (error) {
-      emit({ type: 'journalFailed', worker, operation: 'read', error });
+      this.#events.next({ type: 'journalFailed', worker, operation: 'read', error });
       throw error;
     }
   }
 
-  async #track<T>(
+  /** Runs a provider call, reported as `provider` events while anyone listens. */
+  #track<T>(
+    call: ProviderEvent['call'],
+    run: () => PromiseLike<T> | T,
+    ok: (out: T) => boolean
+  ): PromiseLike<T> | T {
+    return this.#events.observed ? this.#reported(call, run, ok) : run();
+  }
+
+  async #reported<T>(
     call: ProviderEvent['call'],
     run: () => PromiseLike<T> | T,
     ok: (out: T) => boolean
   ): Promise<T> {
-    const { emit, worker } = this.#binding;
-    emit({ type: 'provider', worker, call, phase: 'begin', ok: true });
+    const events = this.#events;
+    const worker = this.#options.name;
+    events.next({ type: 'provider', worker, call, phase: 'begin', ok: true });
     try {
       const output = await run();
-      emit({ type: 'provider', worker, call, phase: 'end', ok: ok(output) });
+      if (events.observed) {
+        events.next({ type: 'provider', worker, call, phase: 'end', ok: ok(output) });
+      }
       return output;
     } catch (error) {
-      emit({ type: 'provider', worker, call, phase: 'end', ok: false, error });
+      if (events.observed) {
+        events.next({ type: 'provider', worker, call, phase: 'end', ok: false, error });
+      }
       throw error;
     }
   }
 
   /** Writes a record; a failure is reported, and thrown when `must`. */
   async #record(change: JournalRecord, must = false): Promise<void> {
-    const { journal, emit, worker } = this.#binding;
+    const { journal, name: worker } = this.#options;
     try {
       await journal?.record(change);
     } catch (error) {
-      emit({ type: 'journalFailed', worker, operation: change.type, error });
+      this.#events.next({ type: 'journalFailed', worker, operation: change.type, error });
       if (must) throw error;
     }
   }

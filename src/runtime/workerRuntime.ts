@@ -1,4 +1,4 @@
-import { Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import {
   LatentWorkerConnectionRejected,
@@ -23,12 +23,16 @@ import {
 } from '../machines/latentWorker/types.js';
 import type { InstanceRef } from '../providers/provider.js';
 import type { LatentWorker } from './createLatentWorker.js';
-import { Credentials } from './credentials.js';
+import { EventSink } from './eventSink.js';
 import type { WorkerEvent } from './events.js';
-import { InstanceIdentity } from './identity.js';
 import type { ResolvedOptions } from './options.js';
 import { fromPersisted, toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
-import { bindProvider, providedWorkerMachine } from './providerActors.js';
+import {
+  bindProvider,
+  ProviderPort,
+  providedWorkerMachine,
+  type PortHolder
+} from './providerActors.js';
 import { statusOf, summarize, type WorkerStatus } from './status.js';
 
 type WorkerSnapshot = SnapshotFrom<typeof latentWorkerMachine>;
@@ -41,28 +45,33 @@ interface Waiter {
 /**
  * The `LatentWorker` facade over one worker actor: turns calls into machine events, the
  * machine's emitted events into promise outcomes and `events$`, and performs the effects the
- * pure machine asks for (disconnecting connections). A class, so that ten thousand idle
- * workers share their methods.
+ * pure machine asks for (disconnecting connections). A class, so that a hundred thousand idle
+ * workers share their methods; its maps, lists and `events$` are made on first use, and no
+ * event object is built while nobody subscribes.
  */
-export class WorkerRuntime<P> implements LatentWorker<P> {
+export class WorkerRuntime<P> implements LatentWorker<P>, PortHolder {
   readonly name: string;
   readonly actor: Actor<typeof latentWorkerMachine>;
-  readonly events$: Observable<WorkerEvent>;
 
   readonly #options: ResolvedOptions<P>;
-  readonly #events = new Subject<WorkerEvent>();
-  readonly #credentials: Credentials;
-  readonly #identity: InstanceIdentity;
-  readonly #waiters = new Map<number, Waiter>();
+  readonly #events = new EventSink<WorkerEvent>();
+  /** Made on the first provider call, or the first look at an instance. */
+  #port: ProviderPort<P> | undefined;
+  /**
+   * The snapshot the last transition left, to tell what changed; undefined until someone
+   * waits on the worker or takes `events$` (see `#watch`).
+   */
+  #previous: WorkerSnapshot | undefined;
+  #waiters: Map<number, Waiter> | undefined;
   /** `insubstantiate()` callers, released when the running stop ends or its deadline passes. */
-  #stopWaiters: Array<() => void> = [];
+  #stopWaiters: Array<() => void> | undefined;
   /** Verdicts of `attach` events, read back by `attached()`. */
-  readonly #rejections = new Map<Connection, string>();
+  #rejections: Map<Connection, string> | undefined;
   #nextWaiter = 0;
   #quarantineEnds = 0;
   #shutdown: Promise<void> | undefined;
   /** Resolves `shutdown()`: once shut down, or once taking the instance down is overdue. */
-  #resolveShutdown: () => void = () => undefined;
+  #resolveShutdown: (() => void) | undefined;
   /** Shut down for good: the actor is stopped and `events$` complete. */
   #retiredForGood = false;
 
@@ -70,12 +79,6 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     const { name, settings, snapshot, inspect, clock } = options;
     this.name = name;
     this.#options = options;
-    this.events$ = this.#events.asObservable();
-    const identity = (this.#identity = new InstanceIdentity(options.owner, name));
-    const { journal } = options;
-    this.#credentials = new Credentials(
-      journal && ((generation) => journal.password(identity.nameOf(generation)))
-    );
     this.actor = createActor(providedWorkerMachine, {
       id: name,
       systemId: name,
@@ -84,32 +87,21 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       ...(inspect ? { inspect } : {}),
       ...(clock ? { clock } : {})
     });
-    bindProvider(this.actor.system, {
-      worker: name,
-      owner: options.owner,
-      provider: options.provider,
-      identity,
-      credentials: this.#credentials,
-      journal,
-      emit: (event) => this.#emit(event)
-    });
+    bindProvider(this.actor.system, this);
     this.actor.on('*', (event) => this.#onMachineEvent(event));
-    let previous = this.actor.getSnapshot();
-    this.actor.subscribe({
-      next: (current) => {
-        this.#onTransition(previous, current);
-        previous = current;
-      },
-      error: (error) => {
-        // The machine handles every provider outcome; reaching here is a bug in this library.
-        for (const waiter of this.#waiters.values()) waiter.reject(error as Error);
-        this.#waiters.clear();
-        this.#events.error(error);
-      }
-    });
     this.actor.start();
     if (snapshot) this.#send({ type: 'restore' });
-    if (journal) this.#send({ type: 'recover' });
+    if (options.journal) this.#send({ type: 'recover' });
+  }
+
+  /** Where this worker's provider calls go (for its machine's actors, not for users). */
+  get providerPort(): ProviderPort<never> {
+    return (this.#port ??= new ProviderPort(this.#options, this.#events)) as ProviderPort<never>;
+  }
+
+  get events$(): Observable<WorkerEvent> {
+    this.#watch();
+    return this.#events.observable;
   }
 
   /** What the Fleet's orphan sweep needs, and the public facade does not show. */
@@ -127,10 +119,10 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     const { context } = snapshot;
     if (state === 'recovering') {
       const leftover = context.leftovers[0];
-      return leftover && this.#identity.of(leftover.generation, leftover.instanceId);
+      return leftover && this.providerPort.identity.of(leftover.generation, leftover.instanceId);
     }
     if (state === 'idle' || state === 'shutDown') return undefined;
-    return this.#identity.of(context.generation, context.instanceId);
+    return this.providerPort.identity.of(context.generation, context.instanceId);
   }
 
   get connection(): Connection | undefined {
@@ -148,25 +140,32 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
         )
       );
     }
+    this.#watch();
     const waiter = ++this.#nextWaiter;
+    const waiters = (this.#waiters ??= new Map<number, Waiter>());
     return new Promise<boolean>((resolve, reject) => {
-      const leave = () => this.#send({ type: 'withdraw', waiter });
-      const done = () => signal?.removeEventListener('abort', leave);
-      this.#waiters.set(waiter, {
-        resolve: (value) => (done(), resolve(value)),
-        reject: (error) => (done(), reject(error))
-      });
-      signal?.addEventListener('abort', leave, { once: true });
+      if (!signal) {
+        waiters.set(waiter, { resolve, reject });
+      } else {
+        const leave = () => this.#send({ type: 'withdraw', waiter });
+        const done = () => signal.removeEventListener('abort', leave);
+        waiters.set(waiter, {
+          resolve: (value) => (done(), resolve(value)),
+          reject: (error) => (done(), reject(error))
+        });
+        signal.addEventListener('abort', leave, { once: true });
+      }
       this.#send({ type: 'substantiate', waiter, props });
     });
   }
 
   insubstantiate(options?: { fast?: boolean }): Promise<void> {
     if (this.#retired() || this.#state() === 'idle') return Promise.resolve();
+    this.#watch();
     this.#send({ type: 'insubstantiate', fast: options?.fast === true });
     // Overdue: nothing more can be done until the late call returns; do not wait for it.
     if (this.actor.getSnapshot().hasTag('stopOverdue')) return Promise.resolve();
-    return new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
+    return new Promise<void>((resolve) => (this.#stopWaiters ??= []).push(resolve));
   }
 
   attached(connection: Connection): void {
@@ -188,9 +187,9 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       return;
     }
     this.#send({ type: 'attach', connection });
-    const reason = this.#rejections.get(connection);
+    const reason = this.#rejections?.get(connection);
     if (reason !== undefined) {
-      this.#rejections.delete(connection);
+      this.#rejections!.delete(connection);
       throw new LatentWorkerConnectionRejected(
         `${this.name}.attached: rejected, ${reason} (state ${this.#state()})`
       );
@@ -250,7 +249,8 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   }
 
   checkPassword(password: string): boolean {
-    return this.#credentials.verify(password);
+    // No port yet: no instance was ever started, so no password is live.
+    return this.#port?.credentials.verify(password) ?? false;
   }
 
   shutdown(options?: { fast?: boolean }): Promise<void> {
@@ -261,6 +261,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
       return this.#shutdown;
     }
     this.#shutdown = new Promise<void>((resolve) => (this.#resolveShutdown = resolve));
+    this.#watch();
     this.#send({ type: 'shutdown', fast });
     this.#followShutdown(this.actor.getSnapshot());
     return this.#shutdown;
@@ -279,7 +280,7 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     if (snapshot.status !== 'active' || instanceStateOf(snapshot) === 'shutDown') {
       this.#retire();
     } else if (snapshot.hasTag('stopOverdue')) {
-      this.#resolveShutdown();
+      this.#resolveShutdown?.();
     }
   }
 
@@ -289,60 +290,100 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
     // Nothing can happen any more; stopping the actor also clears a pending quarantine
     // timer that would otherwise keep the process alive.
     if (this.actor.getSnapshot().status === 'active') this.actor.stop();
-    this.#settle([...this.#waiters.keys()], { status: 'shutDown' });
+    if (this.#waiters) this.#settle([...this.#waiters.keys()], { status: 'shutDown' });
     this.#releaseStopWaiters();
     this.#events.complete();
-    this.#resolveShutdown();
+    this.#resolveShutdown?.();
   }
 
+  /** Performs what the machine asks for, then reports it on `events$` if anyone listens. */
   #onMachineEvent(event: WorkerMachineEmitted): void {
-    const worker = this.name;
     switch (event.type) {
       case 'settle':
         return this.#settle(event.waiters, event.outcome);
       case 'connectionDropped':
-        // The worker let go of the connection itself (idle stop, replaced by a newer one):
-        // to an observer it is gone just as if the agent had left.
-        disconnect(event.connection);
-        return this.#emit({ type: 'detached', worker });
       case 'connectionRejected':
-        this.#rejections.set(event.connection, event.reason);
+        if (event.type === 'connectionRejected') {
+          (this.#rejections ??= new Map()).set(event.connection, event.reason);
+        }
         disconnect(event.connection);
-        return this.#emit({ type: 'connectionRejected', worker, reason: event.reason });
-      case 'attached':
-      case 'detached':
-        return this.#emit({ type: event.type, worker });
+        break;
       case 'quarantined':
         this.#quarantineEnds = this.#now() + event.duration;
-        return this.#emit({ type: 'quarantined', worker, duration: event.duration });
+        break;
+      case 'stopTimedOut':
+        this.#releaseStopWaiters();
+        break;
+    }
+    if (this.#events.observed) this.#events.next(this.#toWorkerEvent(event));
+  }
+
+  #toWorkerEvent(event: Exclude<WorkerMachineEmitted, { type: 'settle' }>): WorkerEvent {
+    const worker = this.name;
+    switch (event.type) {
+      case 'connectionDropped':
+        // The worker let go of the connection itself (idle stop, replaced by a newer one):
+        // to an observer it is gone just as if the agent had left.
+        return { type: 'detached', worker };
+      case 'connectionRejected':
+        return { type: 'connectionRejected', worker, reason: event.reason };
+      case 'attached':
+      case 'detached':
+        return { type: event.type, worker };
+      case 'quarantined':
+        return { type: 'quarantined', worker, duration: event.duration };
       case 'paused':
-        return this.#emit({ type: 'paused', worker, reason: event.reason });
+        return { type: 'paused', worker, reason: event.reason };
       case 'substantiationFailed':
-        return this.#emit({ type: 'substantiationFailed', worker, error: event.error });
+        return { type: 'substantiationFailed', worker, error: event.error };
       case 'recovered': {
         const { generation, instanceId } = event.leftover;
-        const instance = summarize(this.#identity.of(generation, instanceId));
-        return this.#emit({ type: 'recovered', worker, instance, outcome: event.outcome });
+        const instance = summarize(this.providerPort.identity.of(generation, instanceId));
+        return { type: 'recovered', worker, instance, outcome: event.outcome };
       }
       case 'stopTimedOut':
         // Only a takedown can be overdue, and its instance exists until the stop returns.
-        this.#releaseStopWaiters();
-        return this.#emit({
+        return {
           type: 'stopTimedOut',
           worker,
           call: event.call,
           instance: summarize(this.instance!)
-        });
+        };
       default:
-        return this.#emit({ ...event, worker });
+        return { ...event, worker };
     }
   }
 
-  #onTransition(previous: WorkerSnapshot, current: WorkerSnapshot): void {
+  /**
+   * Follows the actor's transitions from now on. Only what waits on the worker (a caller, a
+   * stop, a shutdown) or watches it (`events$`) needs them, so an idle worker nobody has used
+   * or watched keeps no subscription: a large fleet is mostly such workers.
+   */
+  #watch(): void {
+    if (this.#previous) return;
+    this.#previous = this.actor.getSnapshot();
+    this.actor.subscribe({
+      next: (current) => this.#onTransition(current),
+      error: (error) => {
+        // The machine handles every provider outcome; reaching here is a bug in this library.
+        for (const waiter of this.#waiters?.values() ?? []) waiter.reject(error as Error);
+        this.#waiters = undefined;
+        this.#events.error(error);
+      }
+    });
+  }
+
+  #onTransition(current: WorkerSnapshot): void {
+    const previous = this.#previous!;
+    this.#previous = current;
     const [from, to] = [instanceStateOf(previous), instanceStateOf(current)];
-    const [was, is] = [availabilityOf(previous), availabilityOf(current)];
-    if (from !== to) this.#emit({ type: 'state', worker: this.name, from, to });
-    if (was !== is) this.#emit({ type: 'availability', worker: this.name, from: was, to: is });
+    if (this.#events.observed) {
+      const [was, is] = [availabilityOf(previous), availabilityOf(current)];
+      if (from !== to) this.#events.next({ type: 'state', worker: this.name, from, to });
+      if (was !== is) {
+        this.#events.next({ type: 'availability', worker: this.name, from: was, to: is });
+      }
+    }
     if (from !== to && (from === 'insubstantiating' || from === 'recovering')) {
       this.#releaseStopWaiters();
     }
@@ -351,10 +392,12 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
   }
 
   #settle(ids: number[], outcome: SubstantiationOutcome): void {
+    const waiters = this.#waiters;
+    if (!waiters) return;
     for (const id of ids) {
-      const waiter = this.#waiters.get(id);
+      const waiter = waiters.get(id);
       if (!waiter) continue;
-      this.#waiters.delete(id);
+      waiters.delete(id);
       if (outcome.status === 'substantiated') waiter.resolve(true);
       else if (outcome.status === 'shutDown') waiter.resolve(false);
       else if (outcome.status === 'failed') waiter.reject(outcome.error);
@@ -370,12 +413,9 @@ export class WorkerRuntime<P> implements LatentWorker<P> {
 
   #releaseStopWaiters(): void {
     const waiting = this.#stopWaiters;
-    this.#stopWaiters = [];
+    if (!waiting) return;
+    this.#stopWaiters = undefined;
     for (const resolve of waiting) resolve();
-  }
-
-  #emit(event: WorkerEvent): void {
-    this.#events.next(event);
   }
 
   #state(): WorkerState {
