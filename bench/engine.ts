@@ -95,7 +95,7 @@ function settingsOf(lib: Library) {
 /** Resolves when the actor's `instance` region shows a state named `name`. */
 function until(actor: AnyActorRef) {
   let wanted: { name: string; resolve: () => void } | undefined;
-  actor.subscribe((snapshot) => {
+  actor.subscribe((snapshot: { value: { instance: unknown } }) => {
     if (wanted && JSON.stringify(snapshot.value.instance).includes(wanted.name)) {
       const { resolve } = wanted;
       wanted = undefined;

@@ -88,7 +88,7 @@ export class ProviderPort<P> {
     this.#events = events;
   }
 
-  start(input: StartInput, call: Call): PromiseLike<unknown> | unknown {
+  start(input: StartInput, call: Call): unknown {
     const ref = this.identity.of(input.generation, undefined);
     instancesInUse.add(this.#options.owner, ref.instanceName);
     return this.#options.journal
@@ -96,7 +96,7 @@ export class ProviderPort<P> {
       : this.#startInstance(ref, input, call);
   }
 
-  #startInstance(ref: InstanceRef, input: StartInput, call: Call): PromiseLike<unknown> | unknown {
+  #startInstance(ref: InstanceRef, input: StartInput, call: Call): unknown {
     const { provider } = this.#options;
     const credentials = this.credentials;
     let password: string | undefined;
