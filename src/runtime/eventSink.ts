@@ -9,6 +9,8 @@ import { Subject, type Observable } from 'rxjs';
 export class EventSink<T> {
   #subject: Subject<T> | undefined;
   #observable: Observable<T> | undefined;
+  /** How the stream ended, for a subject made after the end. */
+  #ended: { error: unknown } | true | undefined;
 
   get observable(): Observable<T> {
     return (this.#observable ??= this.#made().asObservable());
@@ -25,15 +27,21 @@ export class EventSink<T> {
 
   /** Ends the stream, also for whoever subscribes later. */
   complete(): void {
-    this.#made().complete();
+    this.#ended ??= true;
+    this.#subject?.complete();
   }
 
   /** Fails the stream, also for whoever subscribes later. */
   error(error: unknown): void {
-    this.#made().error(error);
+    this.#ended ??= { error };
+    this.#subject?.error(error);
   }
 
   #made(): Subject<T> {
-    return (this.#subject ??= new Subject<T>());
+    if (this.#subject) return this.#subject;
+    const subject = (this.#subject = new Subject<T>());
+    if (this.#ended === true) subject.complete();
+    else if (this.#ended) subject.error(this.#ended.error);
+    return subject;
   }
 }

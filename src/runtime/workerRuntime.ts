@@ -261,9 +261,10 @@ export class WorkerRuntime<P> implements LatentWorker<P>, PortHolder {
       return this.#shutdown;
     }
     this.#shutdown = new Promise<void>((resolve) => (this.#resolveShutdown = resolve));
-    this.#watch();
     this.#send({ type: 'shutdown', fast });
     this.#followShutdown(this.actor.getSnapshot());
+    // Still taking its instance down: follow the stop to its end.
+    if (!this.#retiredForGood) this.#watch();
     return this.#shutdown;
   }
 
