@@ -18,7 +18,10 @@ type WorkerSnapshot = SnapshotFrom<typeof latentWorkerMachine>;
 /** The top-level instance state, without its substates. */
 export function instanceStateOf(snapshot: WorkerSnapshot): WorkerState {
   const { instance } = snapshot.value;
-  return (typeof instance === 'string' ? instance : Object.keys(instance)[0]) as WorkerState;
+  if (typeof instance === 'string') return instance as WorkerState;
+  // The one key of a compound state's value, read without building an array of keys.
+  for (const state in instance) return state as WorkerState;
+  throw new Error('latentWorker: the instance region has no state');
 }
 
 export function availabilityOf(snapshot: WorkerSnapshot): WorkerAvailability {
