@@ -64,13 +64,13 @@ class FleetRuntime<P> implements Fleet<P> {
     const { workers, maxConcurrentStarts, maxAttempts, sweep } = resolveFleetOptions(options);
     this.workers = workers;
     this.#maxAttempts = maxAttempts;
-    this.#pool = new WorkerPool(workers, maxConcurrentStarts);
+    this.#pool = new WorkerPool(workers, maxConcurrentStarts, (entry, event) =>
+      this.#onWorkerEvent(entry, event)
+    );
     this.#stats = new FleetMetrics(workers, () => this.#queue.size);
     this.metrics = this.#stats.registry;
     this.events$ = this.#events.asObservable();
-    this.#subscriptions = this.#pool.entries.map((entry) =>
-      entry.worker.events$.subscribe((event) => this.#onWorkerEvent(entry, event))
-    );
+    this.#subscriptions = this.#pool.entries.map((entry) => entry.worker.events$.subscribe(entry));
     if (sweep) {
       const orphans = new OrphanSweep(workers, sweep, (event) => {
         this.#stats.sweepEvent(event);
@@ -234,13 +234,7 @@ class FleetRuntime<P> implements Fleet<P> {
       number: job.attempts,
       controller: new AbortController(),
       abortedFor: undefined,
-      connection: undefined,
-      connectionLost: () =>
-        this.#abort(
-          attempt,
-          'connectionLost',
-          new LatentWorkerConnectionLost(`worker ${entry.worker.name} lost its connection`)
-        )
+      connection: undefined
     };
     job.current = attempt;
     entry.leases++;
@@ -293,7 +287,7 @@ class FleetRuntime<P> implements Fleet<P> {
     const { job, entry } = attempt;
     const { worker } = entry;
     attempt.connection = worker.connection;
-    entry.running.add(attempt);
+    entry.buildStarted(attempt);
     worker.buildStarted();
     this.#pool.classify(entry);
     const lease = createLease(worker, attempt.controller.signal, attempt.number);
@@ -305,7 +299,7 @@ class FleetRuntime<P> implements Fleet<P> {
 
   #buildEnded(attempt: Attempt<P>, end: { result?: unknown; error?: Error }): void {
     const { entry } = attempt;
-    entry.running.delete(attempt);
+    entry.buildEnded(attempt);
     const ending = judgeBuild(attempt, end);
     entry.worker.buildFinished(reportedResult(ending));
     this.#end(attempt, ending);
@@ -357,7 +351,13 @@ class FleetRuntime<P> implements Fleet<P> {
     }
     this.#stats.workerEvent(event);
     const connection = entry.worker.connection;
-    for (const build of entry.running) if (build.connection !== connection) build.connectionLost();
+    for (const build of entry.running ?? []) {
+      if (build.connection === connection) continue;
+      const lost = new LatentWorkerConnectionLost(
+        `worker ${entry.worker.name} lost its connection`
+      );
+      this.#abort(build, 'connectionLost', lost);
+    }
     this.#pool.classify(entry);
     this.#schedule();
   }
