@@ -353,20 +353,28 @@ class FleetRuntime<P> implements Fleet<P> {
   }
 
   #onWorkerEvent(entry: WorkerEntry<P>, event: WorkerEvent): void {
+    this.#stats.workerEvent(event);
+    // Closing: nothing is dispatched again and every attempt is aborted already, so the
+    // shutdown's own events (several per worker) need no bookkeeping.
+    if (this.#closing) return;
     if (event.type === 'provider' && event.call === 'start') {
       if (event.phase === 'begin') this.#pool.startBegan(entry);
       else this.#pool.startEnded(entry);
     }
-    this.#stats.workerEvent(event);
+    if (entry.running) this.#abortLost(entry, entry.running);
+    this.#pool.classify(entry);
+    this.#schedule();
+  }
+
+  /** Aborts the builds that began on a connection the worker no longer has. */
+  #abortLost(entry: WorkerEntry<P>, running: Set<Attempt<P>>): void {
     const connection = entry.worker.connection;
-    for (const build of entry.running ?? []) {
+    for (const build of running) {
       if (build.connection === connection) continue;
       const lost = new LatentWorkerConnectionLost(
         `worker ${entry.worker.name} lost its connection`
       );
       this.#abort(build, 'connectionLost', lost);
     }
-    this.#pool.classify(entry);
-    this.#schedule();
   }
 }
