@@ -5,7 +5,7 @@ import type { BuildResult } from '../../machines/latentWorker/types.js';
 import type { LatentWorker } from '../createLatentWorker.js';
 import type { WorkerEvent } from '../events.js';
 import { chooseWorker, findRecyclable } from './dispatch.js';
-import type { FleetEvent } from './events.js';
+import type { FleetEvent, RequestQueuedEvent } from './events.js';
 import type { AbortCause, Attempt, Ending, Job } from './job.js';
 import { createLease } from './lease.js';
 import { FleetMetrics } from './metrics.js';
@@ -46,6 +46,7 @@ class FleetRuntime<P> implements Fleet<P> {
 
   readonly #pool: WorkerPool<P>;
   readonly #queue = new RequestQueue<Job<P>>();
+  /** Events are built only while someone watches (`observed`): three objects per request. */
   readonly #events = new Subject<FleetEvent>();
   readonly #stats: FleetMetrics;
   /** Every request not finished yet. */
@@ -64,17 +65,17 @@ class FleetRuntime<P> implements Fleet<P> {
     const { workers, maxConcurrentStarts, maxAttempts, sweep } = resolveFleetOptions(options);
     this.workers = workers;
     this.#maxAttempts = maxAttempts;
-    this.#pool = new WorkerPool(workers, maxConcurrentStarts);
+    this.#pool = new WorkerPool(workers, maxConcurrentStarts, (entry, event) =>
+      this.#onWorkerEvent(entry, event)
+    );
     this.#stats = new FleetMetrics(workers, () => this.#queue.size);
     this.metrics = this.#stats.registry;
     this.events$ = this.#events.asObservable();
-    this.#subscriptions = this.#pool.entries.map((entry) =>
-      entry.worker.events$.subscribe((event) => this.#onWorkerEvent(entry, event))
-    );
+    this.#subscriptions = this.#pool.entries.map((entry) => entry.worker.events$.subscribe(entry));
     if (sweep) {
       const orphans = new OrphanSweep(workers, sweep, (event) => {
         this.#stats.sweepEvent(event);
-        this.#emit(event);
+        if (this.#events.observed) this.#events.next(event);
       });
       if (orphans.active) (this.#sweep = orphans).start();
     }
@@ -164,7 +165,11 @@ class FleetRuntime<P> implements Fleet<P> {
   #enqueue(job: Job<P>, reason: 'submitted' | 'retry', error?: Error): void {
     job.queuedAt = Date.now();
     job.node = reason === 'submitted' ? this.#queue.push(job) : this.#queue.insertInOrder(job);
-    this.#emit({ type: 'queued', id: job.id, reason, ...(error ? { error } : {}) });
+    if (this.#events.observed) {
+      const event: RequestQueuedEvent = { type: 'queued', id: job.id, reason };
+      if (error) event.error = error;
+      this.#events.next(event);
+    }
     this.#schedule();
   }
 
@@ -218,7 +223,9 @@ class FleetRuntime<P> implements Fleet<P> {
   }
 
   #recycle(job: Job<P>, entry: WorkerEntry<P>): void {
-    this.#emit({ type: 'recycled', id: job.id, worker: entry.worker.name });
+    if (this.#events.observed) {
+      this.#events.next({ type: 'recycled', id: job.id, worker: entry.worker.name });
+    }
     void entry.worker.insubstantiate();
     this.#dispatch(job, entry, 'restarting');
   }
@@ -234,13 +241,7 @@ class FleetRuntime<P> implements Fleet<P> {
       number: job.attempts,
       controller: new AbortController(),
       abortedFor: undefined,
-      connection: undefined,
-      connectionLost: () =>
-        this.#abort(
-          attempt,
-          'connectionLost',
-          new LatentWorkerConnectionLost(`worker ${entry.worker.name} lost its connection`)
-        )
+      connection: undefined
     };
     job.current = attempt;
     entry.leases++;
@@ -248,13 +249,15 @@ class FleetRuntime<P> implements Fleet<P> {
     // Counted before the provider is called, so that a burst never exceeds the cap.
     if (needsStart(via)) this.#pool.reserveStart(entry);
     this.#stats.dispatched(job.queuedAt);
-    this.#emit({
-      type: 'dispatched',
-      id: job.id,
-      worker: entry.worker.name,
-      attempt: attempt.number,
-      via
-    });
+    if (this.#events.observed) {
+      this.#events.next({
+        type: 'dispatched',
+        id: job.id,
+        worker: entry.worker.name,
+        attempt: attempt.number,
+        via
+      });
+    }
     this.#pool.classify(entry);
     entry.worker.substantiate(job.request.props, { signal: attempt.controller.signal }).then(
       (up) => this.#substantiated(attempt, up),
@@ -293,7 +296,7 @@ class FleetRuntime<P> implements Fleet<P> {
     const { job, entry } = attempt;
     const { worker } = entry;
     attempt.connection = worker.connection;
-    entry.running.add(attempt);
+    entry.buildStarted(attempt);
     worker.buildStarted();
     this.#pool.classify(entry);
     const lease = createLease(worker, attempt.controller.signal, attempt.number);
@@ -305,7 +308,7 @@ class FleetRuntime<P> implements Fleet<P> {
 
   #buildEnded(attempt: Attempt<P>, end: { result?: unknown; error?: Error }): void {
     const { entry } = attempt;
-    entry.running.delete(attempt);
+    entry.buildEnded(attempt);
     const ending = judgeBuild(attempt, end);
     entry.worker.buildFinished(reportedResult(ending));
     this.#end(attempt, ending);
@@ -333,14 +336,13 @@ class FleetRuntime<P> implements Fleet<P> {
     job.node = undefined;
     this.#active.delete(job);
     const { result, reason, error } = ending;
-    const outcome: BuildOutcome = {
-      result,
-      attempts: job.attempts,
-      ...(job.worker !== undefined ? { worker: job.worker } : {}),
-      ...(error ? { error } : {})
-    };
+    const outcome: BuildOutcome = { result, attempts: job.attempts };
+    if (job.worker !== undefined) outcome.worker = job.worker;
+    if (error) outcome.error = error;
     this.#stats.finished(result);
-    this.#emit({ type: 'finished', id: job.id, reason, ...outcome });
+    if (this.#events.observed) {
+      this.#events.next({ type: 'finished', id: job.id, reason, ...outcome });
+    }
     job.settle(outcome);
   }
 
@@ -351,18 +353,28 @@ class FleetRuntime<P> implements Fleet<P> {
   }
 
   #onWorkerEvent(entry: WorkerEntry<P>, event: WorkerEvent): void {
+    this.#stats.workerEvent(event);
+    // Closing: nothing is dispatched again and every attempt is aborted already, so the
+    // shutdown's own events (several per worker) need no bookkeeping.
+    if (this.#closing) return;
     if (event.type === 'provider' && event.call === 'start') {
       if (event.phase === 'begin') this.#pool.startBegan(entry);
       else this.#pool.startEnded(entry);
     }
-    this.#stats.workerEvent(event);
-    const connection = entry.worker.connection;
-    for (const build of entry.running) if (build.connection !== connection) build.connectionLost();
+    if (entry.running) this.#abortLost(entry, entry.running);
     this.#pool.classify(entry);
     this.#schedule();
   }
 
-  #emit(event: FleetEvent): void {
-    this.#events.next(event);
+  /** Aborts the builds that began on a connection the worker no longer has. */
+  #abortLost(entry: WorkerEntry<P>, running: Set<Attempt<P>>): void {
+    const connection = entry.worker.connection;
+    for (const build of running) {
+      if (build.connection === connection) continue;
+      const lost = new LatentWorkerConnectionLost(
+        `worker ${entry.worker.name} lost its connection`
+      );
+      this.#abort(build, 'connectionLost', lost);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { BuildResult } from '../../machines/latentWorker/types.js';
 import type { FinishReason } from './events.js';
-import type { RunningBuild, WorkerEntry } from './pool.js';
+import type { Connection } from '../../machines/latentWorker/types.js';
+import type { WorkerEntry } from './pool.js';
 import type { QueueNode } from './queue.js';
 import type { BuildOutcome, BuildRequest } from './types.js';
 
@@ -29,13 +30,15 @@ export interface Job<P> {
 export type AbortCause = 'connectionLost' | 'cancel' | 'shutdown';
 
 /** One dispatch of a job to a worker. */
-export interface Attempt<P> extends RunningBuild {
+export interface Attempt<P> {
   readonly job: Job<P>;
   readonly entry: WorkerEntry<P>;
   readonly number: number;
   /** Withdraws the substantiation, then is the lease's signal. */
   readonly controller: AbortController;
   abortedFor: AbortCause | undefined;
+  /** The worker's connection when the build started: the build is lost once it changes. */
+  connection: Connection | undefined;
 }
 
 /** How an attempt ends: the request finishes, or goes back to the queue. */

@@ -77,13 +77,13 @@ export function resolveRequest<P>(
   if (!Array.isArray(names) || names.length === 0) {
     fail('workerNames must be a non-empty array of worker names (omit it for all workers)');
   }
-  const unknown = names.filter((name) => !pool.byName.has(name));
+  const unknown = names.filter((name) => !pool.named(name));
   if (unknown.length > 0) {
     fail(
       `unknown worker name${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')} in workerNames`
     );
   }
-  const allowed = [...new Set(names)].map((name) => pool.byName.get(name) as WorkerEntry<P>);
+  const allowed = [...new Set(names)].map((name) => pool.named(name) as WorkerEntry<P>);
   return { allowed, maxAttempts };
 }
 
