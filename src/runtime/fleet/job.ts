@@ -1,6 +1,5 @@
-import type { BuildResult } from '../../machines/latentWorker/types.js';
+import type { BuildResult, Connection } from '../../machines/latentWorker/types.js';
 import type { FinishReason } from './events.js';
-import type { Connection } from '../../machines/latentWorker/types.js';
 import type { WorkerEntry } from './pool.js';
 import type { QueueNode } from './queue.js';
 import type { BuildOutcome, BuildRequest } from './types.js';
