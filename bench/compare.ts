@@ -14,6 +14,8 @@ import {
   idleWorker,
   workerCycle,
   figure,
+  fmt,
+  range,
   ratios,
   type Figure,
   type Library
@@ -28,8 +30,6 @@ const before = (await import(pathToFileURL(resolve(other, 'src/index.js')).href)
 const cycles = Number(process.env.BENCH_CYCLES ?? 1_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 41);
 const idle = Number(process.env.BENCH_IDLE_WORKERS ?? 10_000);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const range = ({ median, low, high }: Figure) => `${fmt(median)} (${fmt(low)}–${fmt(high)})`;
 const times = ({ median, low, high }: Figure) =>
   `${median.toFixed(2)} (${low.toFixed(2)}–${high.toFixed(2)})`;
 

@@ -79,10 +79,10 @@ export function ceilingCycle(lib: Library = library): Cycle {
   let waiter = 0;
   return async () => {
     actor.send({ type: 'substantiate', waiter: ++waiter, props: undefined });
-    await reached('connecting');
+    await reached({ instance: { substantiating: 'connecting' } });
     actor.send({ type: 'attach', connection });
     actor.send({ type: 'insubstantiate', fast: false });
-    await reached('idle');
+    await reached({ instance: 'idle' });
   };
 }
 
@@ -92,17 +92,17 @@ function settingsOf(lib: Library) {
   return worker.actor.getSnapshot().context.settings;
 }
 
-/** Resolves when the actor's `instance` region shows a state named `name`. */
+/** Resolves when the actor's snapshot matches `state`. */
 function until(actor: AnyActorRef) {
-  let wanted: { name: string; resolve: () => void } | undefined;
-  actor.subscribe((snapshot: { value: { instance: unknown } }) => {
-    if (wanted && JSON.stringify(snapshot.value.instance).includes(wanted.name)) {
+  let wanted: { state: object; resolve: () => void } | undefined;
+  actor.subscribe((snapshot: { matches(state: object): boolean }) => {
+    if (wanted && snapshot.matches(wanted.state)) {
       const { resolve } = wanted;
       wanted = undefined;
       resolve();
     }
   });
-  return (name: string) => new Promise<void>((resolve) => (wanted = { name, resolve }));
+  return (state: object) => new Promise<void>((resolve) => (wanted = { state, resolve }));
 }
 
 /** Wall-clock cycles per second of `cycle` over `cycles` cycles, after a warm-up. */
@@ -153,8 +153,32 @@ export async function cyclesPerCpuSecond<K extends string>(
   return rates;
 }
 
+/** A count as it is printed: `12,345`. */
+export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+/** A median with its range: `6,029 (2,901–7,780)`. */
+export const range = ({ median, low, high }: Figure) => `${fmt(median)} (${fmt(low)}–${fmt(high)})`;
+
 /** `a`'s rate over `b`'s, round by round. */
 export const ratios = (a: number[], b: number[]): Figure => figure(a.map((x, i) => x / b[i]!));
+
+/**
+ * Heap bytes allocated per cycle, over `cycles` cycles during which no garbage collection
+ * runs (run with a young generation large enough, e.g. `--min-semi-space-size=128
+ * --max-semi-space-size=128`); undefined if one ran all the same.
+ */
+export async function allocatedPerCycle(cycle: Cycle, cycles: number): Promise<number | undefined> {
+  for (let i = 0; i < 2000; i++) await cycle();
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.memoryUsage().heapUsed;
+  let last = before;
+  for (let i = 0; i < cycles; i++) {
+    await cycle();
+    const used = process.memoryUsage().heapUsed;
+    if (used < last) return undefined; // collected meanwhile
+    last = used;
+  }
+  return (last - before) / cycles;
+}
 
 /** Heap bytes per object `make` returns, from `count` of them kept alive at once. */
 export function heapPerObject(make: (i: number) => unknown, count: number): number {

@@ -240,7 +240,8 @@ function spread(values: number[], digits = 0, unit = ''): string {
 function runChild(args: string[]): unknown {
   const child = spawnSync(
     process.execPath,
-    ['--expose-gc', fileURLToPath(import.meta.url), ...args],
+    // The child gets this process's node flags (--expose-gc, and e.g. --max-old-space-size).
+    [...process.execArgv, fileURLToPath(import.meta.url), ...args],
     {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],

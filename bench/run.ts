@@ -10,6 +10,8 @@ import {
   watchedWorker,
   workerCycle,
   figure,
+  fmt,
+  range,
   ratios,
   type Figure
 } from './engine.js';
@@ -17,8 +19,6 @@ import {
 const cycles = Number(process.env.BENCH_CYCLES ?? 1_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 31);
 const idle = Number(process.env.BENCH_IDLE_WORKERS ?? 10_000);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const range = ({ median, low, high }: Figure) => `${fmt(median)} (${fmt(low)}–${fmt(high)})`;
 const share = ({ median, low, high }: Figure) =>
   `${(median * 100).toFixed(0)} % (${(low * 100).toFixed(0)}–${(high * 100).toFixed(0)} %)`;
 

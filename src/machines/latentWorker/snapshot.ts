@@ -18,7 +18,7 @@ type WorkerSnapshot = SnapshotFrom<typeof latentWorkerMachine>;
 /** The top-level instance state, without its substates. */
 export function instanceStateOf(snapshot: WorkerSnapshot): WorkerState {
   const { instance } = snapshot.value;
-  if (typeof instance === 'string') return instance as WorkerState;
+  if (typeof instance === 'string') return instance;
   // The one key of a compound state's value, read without building an array of keys.
   for (const state in instance) return state as WorkerState;
   throw new Error('latentWorker: the instance region has no state');
