@@ -23,7 +23,7 @@ import {
 } from '../machines/latentWorker/types.js';
 import type { InstanceRef } from '../providers/provider.js';
 import type { LatentWorker } from './createLatentWorker.js';
-import { EventSink } from './eventSink.js';
+import { EventSink, type EventListener } from './eventSink.js';
 import type { WorkerEvent } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import { fromPersisted, toPersisted, type PersistedWorkerSnapshot } from './persistence.js';
@@ -102,6 +102,19 @@ export class WorkerRuntime<P> implements LatentWorker<P>, PortHolder {
   get events$(): Observable<WorkerEvent> {
     this.#watch();
     return this.#events.observable;
+  }
+
+  /**
+   * `events$` without rxjs, for the Fleet's bookkeeping of each of its workers (not part of
+   * `LatentWorker`): `listener` hears every event until `unlisten`.
+   */
+  listen(listener: EventListener<WorkerEvent>): void {
+    this.#watch();
+    this.#events.listen(listener);
+  }
+
+  unlisten(listener: EventListener<WorkerEvent>): void {
+    this.#events.unlisten(listener);
   }
 
   /** What the Fleet's orphan sweep needs, and the public facade does not show. */

@@ -1,9 +1,10 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, type Observable } from 'rxjs';
 import type { Registry } from 'prom-client';
 import { LatentWorkerConnectionLost, LatentWorkerError } from '../../errors.js';
 import type { BuildResult } from '../../machines/latentWorker/types.js';
 import type { LatentWorker } from '../createLatentWorker.js';
 import type { WorkerEvent } from '../events.js';
+import { WorkerRuntime } from '../workerRuntime.js';
 import { chooseWorker, findRecyclable } from './dispatch.js';
 import type { FleetEvent, RequestQueuedEvent } from './events.js';
 import type { AbortCause, Attempt, Ending, Job } from './job.js';
@@ -51,7 +52,6 @@ class FleetRuntime<P> implements Fleet<P> {
   readonly #stats: FleetMetrics;
   /** Every request not finished yet. */
   readonly #active = new Set<Job<P>>();
-  readonly #subscriptions: Subscription[];
   readonly #maxAttempts: number;
   readonly #sweep: OrphanSweep | undefined;
   #nextId = 0;
@@ -71,7 +71,7 @@ class FleetRuntime<P> implements Fleet<P> {
     this.#stats = new FleetMetrics(workers, () => this.#queue.size);
     this.metrics = this.#stats.registry;
     this.events$ = this.#events.asObservable();
-    this.#subscriptions = this.#pool.entries.map((entry) => entry.worker.events$.subscribe(entry));
+    for (const entry of this.#pool.entries) watch(entry);
     if (sweep) {
       const orphans = new OrphanSweep(workers, sweep, (event) => {
         this.#stats.sweepEvent(event);
@@ -146,7 +146,7 @@ class FleetRuntime<P> implements Fleet<P> {
     for (const job of [...this.#active]) {
       this.#finish(job, { kind: 'finish', result: 'retry', reason: 'shutdown' });
     }
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    for (const entry of this.#pool.entries) unwatch(entry);
     this.#events.complete();
   }
 
@@ -377,4 +377,21 @@ class FleetRuntime<P> implements Fleet<P> {
       this.#abort(build, 'connectionLost', lost);
     }
   }
+}
+
+/**
+ * Makes `entry` hear its worker's events: directly from a worker of this library (an rxjs
+ * subscription per worker costs ~600 B of a hundred thousand), through `events$` from any
+ * other `LatentWorker`.
+ */
+function watch<P>(entry: WorkerEntry<P>): void {
+  const { worker } = entry;
+  if (worker instanceof WorkerRuntime) worker.listen(entry);
+  else entry.subscription = worker.events$.subscribe(entry);
+}
+
+function unwatch<P>(entry: WorkerEntry<P>): void {
+  const { worker } = entry;
+  if (worker instanceof WorkerRuntime) worker.unlisten(entry);
+  else entry.subscription?.unsubscribe();
 }

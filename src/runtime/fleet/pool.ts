@@ -1,4 +1,4 @@
-import type { Observer } from 'rxjs';
+import type { Observer, Subscription } from 'rxjs';
 import type { LatentWorker } from '../createLatentWorker.js';
 import type { WorkerEvent } from '../events.js';
 import { instanceStateOf } from '../../machines/latentWorker/snapshot.js';
@@ -25,8 +25,8 @@ export const needsStart = (category: Category): boolean =>
 export type EntryListener<P> = (entry: WorkerEntry<P>, event: WorkerEvent) => void;
 
 /**
- * The fleet's bookkeeping for one worker, and the observer of its `events$`: subscribing the
- * entry itself spares a closure and a wrapping observer per worker (≈150 B of 100,000).
+ * The fleet's bookkeeping for one worker, and the listener of its events: the entry itself
+ * listens, which spares a closure per worker.
  */
 export class WorkerEntry<P> implements Partial<Observer<WorkerEvent>> {
   readonly worker: LatentWorker<P>;
@@ -44,6 +44,8 @@ export class WorkerEntry<P> implements Partial<Observer<WorkerEvent>> {
   /** A start is expected for a request dispatched here, and counted against the cap. */
   reserved = false;
   startRunning = false;
+  /** The fleet's subscription to a worker not made by this library (see `watch`). */
+  subscription: Subscription | undefined;
   readonly #listener: EntryListener<P>;
 
   constructor(worker: LatentWorker<P>, listener: EntryListener<P>) {
